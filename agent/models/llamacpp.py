@@ -1,0 +1,363 @@
+"""``LlamaCppModel``: a local GGUF through llama-cpp-python.
+
+Uncertainty comes from the real next-token distribution: after each sampled
+token, the logits llama.cpp used for that sample are read in place (a
+zero-copy view of the context's last logits row) and reduced to the chosen
+token's log-probability, the entropy and the top alternatives. No
+``logits_all=True``: nothing is copied per position.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import json
+import math
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+from agent.errors import ContextOverflowError, ModelFileError, ModelLoadError
+from agent.models.base import (
+    CancelToken,
+    Completion,
+    DeltaCallback,
+    Message,
+    ModelRequest,
+    Pricing,
+    TokenAlternative,
+    TokenInfo,
+    ToolSpec,
+    Usage,
+)
+from agent.models.local_tools import (
+    parse_tool_json,
+    plain_chat_messages,
+    tool_call_json_schema,
+    tools_system_text,
+)
+from agent.models.thinking import CLOSE_TAG, ThinkSplitter
+
+GpuLayers = int | Literal["auto"]
+
+_LOADED: dict[tuple[Any, ...], tuple[Any, threading.Lock]] = {}
+_LOADED_LOCK = threading.Lock()
+
+
+def check_gguf(path: Path) -> Path:
+    """Fail early, with the fix, when ``path`` is not a readable GGUF file."""
+    if not path.exists():
+        raise ModelFileError(
+            f"Model file not found: {path}.",
+            "Pass the path of a .gguf file, or 'embedded' for the built-in model.",
+        )
+    if path.is_dir():
+        raise ModelFileError(f"{path} is a folder, not a model file.", "Pass the path of a .gguf file.")
+    with path.open("rb") as fh:
+        magic = fh.read(4)
+    if magic != b"GGUF":
+        raise ModelFileError(
+            f"{path} is not a GGUF model file.",
+            "llama.cpp needs a .gguf file; convert the model or download its GGUF build.",
+        )
+    return path
+
+
+def resolve_gpu_layers(n_gpu_layers: GpuLayers) -> int:
+    """``"auto"`` means every layer when this llama.cpp build can offload, else none."""
+    if n_gpu_layers != "auto":
+        return int(n_gpu_layers)
+    import llama_cpp
+
+    return -1 if llama_cpp.llama_supports_gpu_offload() else 0
+
+
+class LlamaCppModel:
+    """A local GGUF model run by llama.cpp.
+
+    Args:
+        model_path: path of a ``.gguf`` file.
+        n_ctx: context window in tokens.
+        n_gpu_layers: layers to offload to the GPU; ``-1`` all, ``"auto"`` all when supported.
+        n_threads: CPU threads (llama.cpp's default when None).
+        pricing: USD per million tokens, for budgets (default free).
+        name: display name (the file name by default).
+        top_logprobs: alternatives kept per token.
+    """
+
+    gives_logprobs = True
+
+    def __init__(
+        self,
+        model_path: str | os.PathLike[str],
+        *,
+        n_ctx: int = 4096,
+        n_gpu_layers: GpuLayers = "auto",
+        n_threads: int | None = None,
+        pricing: Pricing | None = None,
+        name: str | None = None,
+        top_logprobs: int = 5,
+        verbose: bool = False,
+    ) -> None:
+        self.path = check_gguf(Path(model_path).expanduser())
+        self.n_ctx = n_ctx
+        self.n_gpu_layers = n_gpu_layers
+        self.n_threads = n_threads
+        self.pricing = pricing or Pricing()
+        self.name = name or self.path.stem
+        self.context_window: int | None = n_ctx
+        self.top_logprobs = top_logprobs
+        self.verbose = verbose
+        self._llama: Any = None
+        self._lock: threading.Lock | None = None
+        self._formatter: Any = None
+        self._piece_cache: dict[int, str] = {}
+
+    # -- loading -----------------------------------------------------------
+
+    def load(self) -> None:
+        """Load the weights now (otherwise the first call does). Instances with the same settings share one copy."""
+        if self._llama is not None:
+            return
+        try:
+            import llama_cpp
+        except ImportError as exc:  # pragma: no cover - install problem
+            raise ModelLoadError(
+                "llama-cpp-python is not installed.", "Install it with: pip install llama-cpp-python"
+            ) from exc
+        gpu_layers = resolve_gpu_layers(self.n_gpu_layers)
+        key = (str(self.path.resolve()), self.n_ctx, gpu_layers, self.n_threads)
+        with _LOADED_LOCK:
+            if key not in _LOADED:
+                try:
+                    llama = llama_cpp.Llama(
+                        model_path=str(self.path),
+                        n_ctx=self.n_ctx,
+                        n_gpu_layers=gpu_layers,
+                        n_threads=self.n_threads,
+                        logits_all=False,
+                        verbose=self.verbose,
+                    )
+                except (ValueError, RuntimeError) as exc:
+                    raise ModelLoadError(
+                        f"llama.cpp could not load {self.path.name}: {exc}.",
+                        "Check that the file is complete and that this llama.cpp build supports its architecture.",
+                    ) from exc
+                _LOADED[key] = (llama, threading.Lock())
+            self._llama, self._lock = _LOADED[key]
+        self.gpu_layers = gpu_layers
+        self._formatter = self._make_formatter()
+
+    def _make_formatter(self) -> Any:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        llama = self._llama
+        template = llama.metadata.get("tokenizer.chat_template")
+        if not template:
+            return None
+        eos, bos = llama.token_eos(), llama.token_bos()
+        return Jinja2ChatFormatter(
+            template=template,
+            eos_token=llama._model.token_get_text(eos) if eos != -1 else "",
+            bos_token=llama._model.token_get_text(bos) if bos != -1 else "",
+        )
+
+    # -- prompt --------------------------------------------------------------
+
+    def _prompt_tokens(self, messages: list[Message], tools: list[ToolSpec], allow_answer: bool) -> list[int]:
+        self.load()
+        extra = tools_system_text(tools, allow_answer) if tools else ""
+        chat = plain_chat_messages(messages, extra)
+        if self._formatter is not None:
+            prompt = self._formatter(messages=chat).prompt
+            return self._llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+        prompt = "".join(f"{m['role']}: {m['content']}\n" for m in chat) + "assistant: "
+        return self._llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+
+    def count_tokens(self, messages: list[Message], tools: list[ToolSpec] | None = None) -> int:
+        """Exact prompt length in tokens, chat template included."""
+        return len(self._prompt_tokens(messages, tools or [], allow_answer=True))
+
+    def _piece(self, token: int) -> str:
+        text = self._piece_cache.get(token)
+        if text is None:
+            text = self._llama.detokenize([token]).decode("utf-8", errors="replace")
+            self._piece_cache[token] = text
+        return text
+
+    # -- generation ------------------------------------------------------------
+
+    async def complete(self, request: ModelRequest, on_delta: DeltaCallback | None = None) -> Completion:
+        """Generate on a worker thread; cancelling the awaiting task stops generation within a token."""
+        cancel = CancelToken()
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(None, self._complete_blocking, request, on_delta, cancel)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            cancel.cancel()
+            try:
+                await future
+            except Exception:  # noqa: BLE001 - we are already cancelling
+                pass
+            raise
+
+    def complete_sync(
+        self, request: ModelRequest, on_delta: DeltaCallback | None = None, cancel: CancelToken | None = None
+    ) -> Completion:
+        """Blocking twin of :meth:`complete`, for scripts and benchmarks."""
+        return self._complete_blocking(request, on_delta, cancel or CancelToken())
+
+    def _complete_blocking(
+        self, request: ModelRequest, on_delta: DeltaCallback | None, cancel: CancelToken
+    ) -> Completion:
+        self.load()
+        assert self._lock is not None
+        with self._lock:
+            return self._generate(request, on_delta, cancel)
+
+    def _generate(self, request: ModelRequest, on_delta: DeltaCallback | None, cancel: CancelToken) -> Completion:
+        import llama_cpp
+        import numpy as np
+
+        started = time.perf_counter()
+        llama = self._llama
+        use_tools = bool(request.tools) and request.tool_choice != "none"
+        allow_answer = request.tool_choice != "required"
+        prompt = self._prompt_tokens(request.messages, request.tools if use_tools else [], allow_answer)
+        room = self.n_ctx - len(prompt)
+        if room < 1:
+            raise ContextOverflowError(
+                f"The prompt is {len(prompt)} tokens but {self.name}'s context window is {self.n_ctx}.",
+                "Shorten the conversation or load the model with a larger n_ctx.",
+            )
+        max_tokens = min(request.max_tokens, room)
+
+        grammar = None
+        schema = tool_call_json_schema(request.tools, allow_answer) if use_tools else request.json_schema
+        if schema is not None:
+            grammar = llama_cpp.LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+        if request.seed is not None:
+            llama.set_seed(request.seed)
+
+        n_vocab = llama.n_vocab()
+        ctx = llama.ctx
+        want_logprobs = request.logprobs
+        k = max(1, min(request.top_logprobs, self.top_logprobs)) if want_logprobs else 0
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        splitter = ThinkSplitter()
+        infos: list[TokenInfo] = []
+        generated: list[int] = []
+        thinking_n = 0
+        answer_n = 0
+        finish: str = "length"
+        stop_strings = [s for s in request.stop if s]
+        text_so_far = ""
+
+        tokens = list(prompt)
+        forced_close = False
+        gen = llama.generate(
+            tokens,
+            temp=request.temperature,
+            top_p=request.top_p,
+            top_k=40 if request.temperature > 0 else 1,
+            min_p=0.05 if request.temperature > 0 else 0.0,
+            repeat_penalty=1.0,
+            grammar=grammar,
+        )
+        extra_tokens: list[int] | None = None
+        try:
+            while True:
+                try:
+                    token = gen.send(extra_tokens) if extra_tokens else next(gen)
+                except StopIteration:
+                    finish = "stop"
+                    break
+                extra_tokens = None
+                if cancel.cancelled:
+                    finish = "cancelled"
+                    break
+                if llama_cpp.llama_token_is_eog(llama._model.vocab, token):
+                    finish = "stop"
+                    break
+                info = None
+                if want_logprobs:
+                    logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx, -1), shape=(n_vocab,))
+                    info = self._token_info(np, logits, token, k)
+                generated.append(token)
+                piece = decoder.decode(llama.detokenize([token]))
+                was_thinking = splitter.in_thinking
+                pieces = splitter.feed(piece)
+                if was_thinking or splitter.in_thinking:
+                    thinking_n += 1
+                else:
+                    answer_n += 1
+                    if info is not None:
+                        infos.append(info)
+                for kind, text in pieces:
+                    if on_delta is not None:
+                        on_delta(kind, text)
+                text_so_far += piece
+                if stop_strings and any(s in text_so_far[-64:] for s in stop_strings):
+                    finish = "stop"
+                    break
+                if thinking_n + answer_n >= max_tokens:
+                    break
+                if (
+                    request.thinking_budget is not None
+                    and splitter.in_thinking
+                    and not forced_close
+                    and thinking_n >= request.thinking_budget
+                ):
+                    # Budget forcing: end the thinking here and make the model answer.
+                    forced_close = True
+                    extra_tokens = llama.tokenize(f"\n{CLOSE_TAG}\n\n".encode(), add_bos=False, special=True)
+                    thinking_n += len(extra_tokens)
+                    for kind, text in splitter.feed(f"\n{CLOSE_TAG}\n\n"):
+                        if on_delta is not None:
+                            on_delta(kind, text)
+        finally:
+            gen.close()
+        for kind, text in splitter.flush():
+            if on_delta is not None:
+                on_delta(kind, text)
+
+        answer = splitter.answer
+        tool_calls = []
+        if use_tools and finish != "cancelled":
+            answer, tool_calls = parse_tool_json(answer.strip(), call_id=f"call_{len(generated)}_{int(started)}")
+            if tool_calls and tool_calls[0].name != "invalid":
+                finish = "tool_calls"
+        usage = Usage(input_tokens=len(prompt), output_tokens=answer_n, thinking_tokens=thinking_n)
+        usage.cost_usd = self.pricing.cost(usage.input_tokens, usage.output_tokens + usage.thinking_tokens)
+        latency = time.perf_counter() - started
+        usage.seconds = latency
+        return Completion(
+            text=answer.strip(),
+            thinking=splitter.thinking.strip(),
+            tool_calls=tool_calls,
+            usage=usage,
+            latency_s=latency,
+            tokens=infos if want_logprobs else None,
+            finish_reason=finish,  # type: ignore[arg-type]
+            model=self.name,
+        )
+
+    def _token_info(self, np: Any, logits: Any, token: int, k: int) -> TokenInfo:
+        top_ids = np.argpartition(logits, -k)[-k:]
+        peak = float(logits[top_ids].max())
+        shifted = logits - peak
+        exp = np.exp(shifted)
+        z = float(exp.sum())
+        log_z = math.log(z)
+        entropy = log_z - float(np.dot(exp, shifted)) / z
+        order = top_ids[np.argsort(-logits[top_ids])]
+        top = [TokenAlternative(token=self._piece(int(i)), logprob=float(shifted[i]) - log_z) for i in order]
+        return TokenInfo(
+            token=self._piece(token),
+            logprob=float(shifted[token]) - log_z,
+            entropy=max(entropy, 0.0),
+            top=top,
+        )

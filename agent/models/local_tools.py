@@ -1,0 +1,93 @@
+"""Tool calling for local models without native function calling: a JSON grammar.
+
+The model is told about the tools in its system message and is constrained to
+answer with one JSON object: ``{"tool": NAME, "arguments": {...}}``. When the
+model may also answer directly (``tool_choice="auto"``), a pseudo-tool
+``final_answer`` with one string argument carries the answer.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from agent.models.base import Message, ToolCall, ToolSpec
+
+FINAL_ANSWER = "final_answer"
+
+
+def tool_call_json_schema(tools: list[ToolSpec], allow_answer: bool) -> dict[str, Any]:
+    """Schema of one call of one of ``tools`` (plus ``final_answer`` when allowed)."""
+    options = [_call_schema(t.name, t.parameters) for t in tools]
+    if allow_answer:
+        options.append(
+            _call_schema(
+                FINAL_ANSWER,
+                {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]},
+            )
+        )
+    return options[0] if len(options) == 1 else {"anyOf": options}
+
+
+def _call_schema(name: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {"tool": {"type": "string", "enum": [name]}, "arguments": parameters},
+        "required": ["tool", "arguments"],
+    }
+
+
+def tools_system_text(tools: list[ToolSpec], allow_answer: bool) -> str:
+    """Instructions listing the tools, appended to the system message."""
+    lines = ["You can call these tools. Reply with one JSON object {\"tool\": NAME, \"arguments\": {...}}."]
+    for t in tools:
+        props = ", ".join(f"{k}: {v.get('type', 'any')}" for k, v in t.parameters.get("properties", {}).items())
+        lines.append(f"- {t.name}({props}): {t.description}")
+    if allow_answer:
+        lines.append(f'- {FINAL_ANSWER}(answer: string): give the final answer when no tool is needed.')
+    return "\n".join(lines)
+
+
+def parse_tool_json(text: str, call_id: str) -> tuple[str, list[ToolCall]]:
+    """Turn the constrained JSON reply into (answer text, tool calls).
+
+    Text that is not a JSON object of the expected shape becomes a tool call
+    named ``invalid`` carrying the raw text, so the agent can report the
+    problem back to the model instead of crashing.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return "", [ToolCall(id=call_id, name="invalid", arguments=text)]
+    if not isinstance(data, dict) or not isinstance(data.get("tool"), str):
+        return "", [ToolCall(id=call_id, name="invalid", arguments=text)]
+    arguments = data.get("arguments", {})
+    if data["tool"] == FINAL_ANSWER and isinstance(arguments, dict):
+        return str(arguments.get("answer", "")), []
+    return "", [ToolCall(id=call_id, name=data["tool"], arguments=json.dumps(arguments))]
+
+
+def plain_chat_messages(messages: list[Message], extra_system: str = "") -> list[dict[str, str]]:
+    """Messages as role/content dicts for any chat template: tool turns become text."""
+    out: list[dict[str, str]] = []
+    for m in messages:
+        if m.role == "tool":
+            out.append({"role": "user", "content": f"Result of {m.name or 'tool'}: {m.content}"})
+        elif m.role == "assistant" and m.tool_calls:
+            calls = [json.dumps({"tool": c.name, "arguments": _loads_or_raw(c.arguments)}) for c in m.tool_calls]
+            out.append({"role": "assistant", "content": (m.content + "\n" if m.content else "") + "\n".join(calls)})
+        else:
+            out.append({"role": m.role, "content": m.content})
+    if extra_system:
+        if out and out[0]["role"] == "system":
+            out[0] = {"role": "system", "content": out[0]["content"] + "\n\n" + extra_system}
+        else:
+            out.insert(0, {"role": "system", "content": extra_system})
+    return out
+
+
+def _loads_or_raw(arguments: str) -> Any:
+    try:
+        return json.loads(arguments)
+    except json.JSONDecodeError:
+        return arguments
