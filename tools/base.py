@@ -133,7 +133,7 @@ class Tool(Generic[P, R]):
         self.func: Callable[P, R] = func
         self.name: str = name or getattr(func, "__name__", type(func).__name__)
         if not _NAME_RE.match(self.name):
-            raise ValueError(f"tool name {self.name!r} must be 1-64 letters, digits, '_' or '-'")
+            raise ValueError(f"tool name {self.name!r} must be 1-64 letters, digits, '_' or '-'; pass name=...")
         if timeout is not None and not timeout > 0:
             raise ValueError(f"tool {self.name!r}: timeout must be positive seconds or None, got {timeout!r}")
         self.timeout: float | None = timeout
@@ -212,7 +212,9 @@ class Tool(Generic[P, R]):
         """Call the wrapped function directly (no validation, no timeout)."""
         return self.func(*args, **kwargs)
 
-    async def call(self, arguments: str | dict[str, Any] | None = None, context: ToolContext | None = None) -> ToolResult:
+    async def call(
+        self, arguments: str | dict[str, Any] | None = None, context: ToolContext | None = None
+    ) -> ToolResult:
         """Validate ``arguments``, run the tool and report the outcome; never raises for failures.
 
         Args:
@@ -245,7 +247,9 @@ class Tool(Generic[P, R]):
             return ToolResult(ok=False, content=_exception_text(exc), seconds=time.perf_counter() - start)
         return ToolResult(ok=True, content=render_value(value), value=value, seconds=time.perf_counter() - start)
 
-    def _prepare(self, arguments: str | dict[str, Any] | None, context: ToolContext) -> tuple[list[Any], dict[str, Any]]:
+    def _prepare(
+        self, arguments: str | dict[str, Any] | None, context: ToolContext
+    ) -> tuple[list[Any], dict[str, Any]]:
         """Parse and validate ``arguments``; return positional and keyword arguments for the call."""
         data = self._parse(arguments)
         try:

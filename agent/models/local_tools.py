@@ -72,9 +72,11 @@ def plain_chat_messages(messages: list[Message], extra_system: str = "") -> list
     out: list[dict[str, str]] = []
     for m in messages:
         if m.role == "tool":
-            out.append({"role": "user", "content": f"Result of {m.name or 'tool'}: {m.content}"})
+            out.append(
+                {"role": "user", "content": f"The {m.name or 'tool'} tool returned: {m.content}\nUse this result to answer."}
+            )
         elif m.role == "assistant" and m.tool_calls:
-            calls = [json.dumps({"tool": c.name, "arguments": _loads_or_raw(c.arguments)}) for c in m.tool_calls]
+            calls = [f"I will use the {c.name} tool with {json.dumps(_loads_or_raw(c.arguments))}." for c in m.tool_calls]
             out.append({"role": "assistant", "content": (m.content + "\n" if m.content else "") + "\n".join(calls)})
         else:
             out.append({"role": m.role, "content": m.content})

@@ -1,0 +1,51 @@
+"""Turn a model string into a backend: ``"embedded"``, a ``.gguf`` path, or a litellm name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from agent.errors import ModelFileError
+from agent.models.base import Model, Pricing
+from agent.models.embedded import EMBEDDED_NAME, embedded_model_path
+
+_EMBEDDED: dict[tuple[Any, ...], Model] = {}
+
+
+def resolve_model(
+    spec: str | Model | None,
+    *,
+    api_base: str | None = None,
+    api_key: str | None = None,
+    n_gpu_layers: int | str = "auto",
+    n_ctx: int = 4096,
+    pricing: Pricing | None = None,
+) -> Model:
+    """A model object from a model object, ``"embedded"`` (the default), a GGUF path or a litellm name."""
+    if spec is not None and not isinstance(spec, str):
+        return spec
+    from agent.models.llamacpp import LlamaCppModel
+
+    if spec is None or spec == EMBEDDED_NAME:
+        key = (n_ctx, n_gpu_layers)
+        if key not in _EMBEDDED:
+            _EMBEDDED[key] = LlamaCppModel(
+                embedded_model_path(), name=EMBEDDED_NAME, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers  # type: ignore[arg-type]
+            )
+        model = _EMBEDDED[key]
+        if pricing is not None:
+            model.pricing = pricing
+        return model
+    looks_like_path = spec.endswith(".gguf") or spec.startswith((".", "/", "~")) or Path(spec).expanduser().exists()
+    if looks_like_path:
+        path = Path(spec).expanduser()
+        if not path.exists():
+            raise ModelFileError(
+                f"Model file not found: {path}.",
+                "Pass an existing .gguf path, 'embedded', or a litellm model name like 'openai/gpt-4o-mini'.",
+            )
+        return LlamaCppModel(path, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers, pricing=pricing)  # type: ignore[arg-type]
+    from agent.models.litellm_model import LiteLLMModel
+
+    # Local prices do not apply to remote models: litellm's cost map prices them.
+    return LiteLLMModel(spec, api_base=api_base, api_key=api_key)

@@ -1,0 +1,56 @@
+"""What a run returns: ``RunResult`` and its ``Step`` records."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from agent.models.base import Usage
+
+StopReason = Literal["final", "budget", "max_steps", "error", "cancelled"]
+
+
+class Step(BaseModel):
+    """One turn of the agent loop."""
+
+    index: int
+    route: Literal["fast", "think"] = "fast"
+    difficulty: float = 0.0
+    signals: dict[str, float] = Field(default_factory=dict)
+    signals_used: list[str] = Field(default_factory=list)
+    estimate_stage: str = ""
+    level: str | None = None
+    thinking_budget: int | None = None
+    decision_reason: str = ""
+    draft: str = ""
+    output: str = ""
+    thinking: str = ""
+    tool_calls: list[dict[str, Any]] = Field(default_factory=list)
+    verified: float | None = None
+    revisions: int = 0
+    usage: Usage = Field(default_factory=Usage)
+    estimate_tokens: int = 0
+    """Tokens spent on the difficulty estimate itself (stage-2 samples)."""
+
+
+class RunResult(BaseModel):
+    """The outcome of ``Agent.run``."""
+
+    output: Any = ""
+    stop_reason: StopReason = "final"
+    usage: Usage = Field(default_factory=Usage)
+    steps: list[Step] = Field(default_factory=list)
+    message: str = ""
+    """Why the run stopped early, in words (empty on a normal finish)."""
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The ``thinkdial run --json`` shape."""
+        output = self.output.model_dump() if isinstance(self.output, BaseModel) else self.output
+        return {
+            "output": output,
+            "stop_reason": self.stop_reason,
+            "message": self.message,
+            "usage": {**self.usage.model_dump(), "total_tokens": self.usage.total_tokens},
+            "steps": [s.model_dump() for s in self.steps],
+        }

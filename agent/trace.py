@@ -1,0 +1,193 @@
+"""Trace events: everything a run does, as pydantic models.
+
+``Agent.stream`` yields them live; ``TraceWriter`` writes them as JSON Lines;
+``read_trace`` loads them back (``thinkdial trace FILE`` prints them).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, Field, TypeAdapter
+
+from agent.models.base import Usage
+
+
+class _Event(BaseModel):
+    at: float = Field(default_factory=time.time)
+    step: int = 0
+
+
+class RunStarted(_Event):
+    type: Literal["run_started"] = "run_started"
+    task: str
+    policy: str
+    fast: str
+    thinker: str
+    budget: dict[str, Any] = Field(default_factory=dict)
+
+
+class StepStarted(_Event):
+    type: Literal["step_started"] = "step_started"
+
+
+class TextDelta(_Event):
+    """A streamed piece of text. ``phase`` says which call produced it."""
+
+    type: Literal["delta"] = "delta"
+    phase: Literal["draft", "sample", "think", "verify", "revise"]
+    kind: Literal["answer", "thinking"]
+    text: str
+
+
+class BudgetCheck(_Event):
+    type: Literal["budget_check"] = "budget_check"
+    purpose: str
+    model: str
+    prompt_tokens: int
+    requested_tokens: int
+    allowed_tokens: int
+    allowed: bool
+    reason: str = ""
+    remaining_cost_usd: float | None = None
+    remaining_tokens: int | None = None
+
+
+class ModelCalled(_Event):
+    type: Literal["model_called"] = "model_called"
+    purpose: str
+    model: str
+    usage: Usage
+    finish_reason: str = "stop"
+
+
+class Draft(_Event):
+    type: Literal["draft"] = "draft"
+    text: str
+    finish_reason: str = "stop"
+
+
+class SignalsComputed(_Event):
+    type: Literal["signals"] = "signals"
+    difficulty: float
+    signals: dict[str, float]
+    used: list[str]
+    stage: str
+    estimate_tokens: int = 0
+
+
+class RouteDecision(_Event):
+    type: Literal["route"] = "route"
+    action: Literal["keep", "escalate", "sample_more", "stop"]
+    route: Literal["fast", "think"]
+    level: str | None = None
+    thinking_budget: int | None = None
+    reason: str = ""
+
+
+class Thinking(_Event):
+    type: Literal["thinking"] = "thinking"
+    text: str
+
+
+class ToolCalled(_Event):
+    type: Literal["tool_call"] = "tool_call"
+    call_id: str
+    name: str
+    arguments: str
+
+
+class ToolReturned(_Event):
+    type: Literal["tool_result"] = "tool_result"
+    call_id: str
+    name: str
+    ok: bool
+    content: str
+    seconds: float = 0.0
+
+
+class Verified(_Event):
+    type: Literal["verification"] = "verification"
+    probability: float | None
+    passed: bool
+    threshold: float
+
+
+class Revised(_Event):
+    type: Literal["revision"] = "revision"
+    revision: int
+    text: str
+
+
+class StepFinished(_Event):
+    type: Literal["step_finished"] = "step_finished"
+    route: Literal["fast", "think"]
+    difficulty: float
+    text: str
+
+
+class Final(_Event):
+    type: Literal["final"] = "final"
+    output: str
+    stop_reason: Literal["final", "budget", "max_steps", "error", "cancelled"]
+    usage: Usage
+    message: str = ""
+
+
+TraceEvent = Annotated[
+    Union[
+        RunStarted,
+        StepStarted,
+        TextDelta,
+        BudgetCheck,
+        ModelCalled,
+        Draft,
+        SignalsComputed,
+        RouteDecision,
+        Thinking,
+        ToolCalled,
+        ToolReturned,
+        Verified,
+        Revised,
+        StepFinished,
+        Final,
+    ],
+    Field(discriminator="type"),
+]
+
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(TraceEvent)
+
+
+class TraceWriter:
+    """Appends events to a JSON Lines file (streamed text deltas are left out unless asked)."""
+
+    def __init__(self, path: str | Path, include_deltas: bool = False) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.include_deltas = include_deltas
+        self._fh = self.path.open("a", encoding="utf-8")
+
+    def write(self, event: BaseModel) -> None:
+        if isinstance(event, TextDelta) and not self.include_deltas:
+            return
+        self._fh.write(event.model_dump_json() + "\n")
+        self._fh.flush()
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def parse_event(data: dict[str, Any] | str) -> Any:
+    """One event from its JSON form."""
+    if isinstance(data, str):
+        data = json.loads(data)
+    return _ADAPTER.validate_python(data)
+
+
+def read_trace(path: str | Path) -> list[Any]:
+    """All events of a JSON Lines trace file."""
+    with Path(path).open(encoding="utf-8") as fh:
+        return [parse_event(line) for line in fh if line.strip()]

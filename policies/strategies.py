@@ -1,0 +1,94 @@
+"""Thinking strategies: prompts, answer extraction and voting for the think route.
+
+These are pure pieces; the controller (``agent.controller``) makes the calls.
+
+* ``native``: the model thinks by itself; the budget goes to the provider
+  (``reasoning_effort`` / ``thinking.budget_tokens``) or, for local models
+  that think in ``<think>`` tags, to budget forcing in the backend.
+* ``cot``: prompted chain of thought for plain models, capped in tokens, with
+  the final answer read from an ``Answer:`` line.
+* ``parallel``: k chain-of-thought samples and a confidence-weighted vote
+  that drops the least confident traces and stops early once the leader
+  cannot be overtaken.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal, Sequence
+
+from policies.answers import extract_answer, normalize_answer
+
+Strategy = Literal["auto", "native", "cot", "parallel"]
+
+COT_INSTRUCTION = (
+    "Think step by step, briefly. Then write the final answer on its own last line as 'Answer: <answer>'."
+)
+
+SAMPLES_BY_LEVEL = {"low": 1, "medium": 3, "high": 5}
+
+
+def split_cot(text: str) -> tuple[str, str]:
+    """(answer, reasoning) of a chain-of-thought reply; the answer is the marked final answer when present."""
+    answer = extract_answer(text)
+    if answer is None:
+        return text.strip(), ""
+    marker = text.rfind("Answer:")
+    reasoning = text[:marker].strip() if marker >= 0 else text.strip()
+    return answer, reasoning
+
+
+@dataclass
+class Vote:
+    """One sampled answer and its trace confidence (higher is surer)."""
+
+    answer: str | None
+    confidence: float
+    text: str = ""
+
+
+@dataclass
+class VoteResult:
+    answer: str | None
+    text: str
+    share: float
+    """The winner's share of the counted weight."""
+    counted: int
+
+
+def weighted_vote(votes: Sequence[Vote], keep_fraction: float = 0.9) -> VoteResult:
+    """Confidence-weighted majority over the most confident ``keep_fraction`` of the votes (DeepConf-style)."""
+    usable = [v for v in votes if v.answer]
+    if not usable:
+        return VoteResult(None, votes[0].text if votes else "", 0.0, 0)
+    usable.sort(key=lambda v: v.confidence, reverse=True)
+    keep = max(1, round(len(usable) * keep_fraction))
+    kept = usable[:keep]
+    low = min(v.confidence for v in kept)
+    weight: dict[str, float] = defaultdict(float)
+    first: dict[str, Vote] = {}
+    for v in kept:
+        key = normalize_answer(v.answer)
+        weight[key] += v.confidence - low + 1e-3
+        first.setdefault(key, v)
+    winner = max(weight, key=lambda k: weight[k])
+    total = sum(weight.values())
+    return VoteResult(first[winner].answer, first[winner].text, weight[winner] / total, len(kept))
+
+
+def vote_is_settled(votes: Sequence[Vote], remaining: int) -> bool:
+    """True when the leading answer keeps the plurality even if every remaining sample disagrees.
+
+    Counts votes (not weights) so the test is conservative: early stop only
+    when the outcome cannot change.
+    """
+    counts: dict[str, int] = defaultdict(int)
+    for v in votes:
+        if v.answer:
+            counts[normalize_answer(v.answer)] += 1
+    if not counts:
+        return False
+    ranked = sorted(counts.values(), reverse=True)
+    runner_up = ranked[1] if len(ranked) > 1 else 0
+    return ranked[0] > runner_up + remaining
