@@ -65,14 +65,16 @@ def tool_call(name: str, arguments: str | dict, call_id: str | None = None) -> T
     return ToolCall(id=call_id or f"call_{name}", name=name, arguments=raw)
 
 
-def _token_info(token: str, p: float) -> TokenInfo:
+def _token_info(token: str, p: float, n_alternatives: int = 4) -> TokenInfo:
+    """A token chosen with probability ``p``; the rest spread evenly over ``n_alternatives`` others."""
     p = min(max(p, 1e-6), 1.0)
-    alt = 1.0 - p
+    rest = (1.0 - p) / n_alternatives
     top = [TokenAlternative(token=token, logprob=math.log(p))]
     entropy = -p * math.log(p)
-    if alt > 1e-9:
-        top.append(TokenAlternative(token=" <alt>", logprob=math.log(alt)))
-        entropy -= alt * math.log(alt)
+    if rest > 1e-12:
+        top += [TokenAlternative(token=f" <alt{i}>", logprob=math.log(rest)) for i in range(n_alternatives)]
+        entropy -= n_alternatives * rest * math.log(rest)
+    top.sort(key=lambda a: a.logprob, reverse=True)
     return TokenInfo(token=token, logprob=math.log(p), entropy=entropy, top=top)
 
 

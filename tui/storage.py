@@ -1,0 +1,261 @@
+"""Saved conversations: where they live, their JSON shape, and their exports.
+
+Each conversation is a folder under the XDG data directory::
+
+    $XDG_DATA_HOME/thinkdial/conversations/<id>/conversation.json
+                                               /transcript.md   (written by /save)
+                                               /trace.jsonl     (written by /save)
+
+``conversation.json`` holds the messages and, for every answer, a summary of
+its steps plus its trace events (without the streamed text deltas), so a
+reopened conversation can show its badges and step traces again.
+
+This module does not import textual: it is plain data and file handling.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from agent.models.base import Message, Usage
+
+AnswerStatus = Literal["final", "budget", "max_steps", "error", "cancelled", "streaming"]
+
+#: How many earlier messages are sent to the agent as history (keeps small local contexts from overflowing).
+HISTORY_MESSAGES = 12
+
+
+def data_dir() -> Path:
+    """``$XDG_DATA_HOME/thinkdial`` (default ``~/.local/share/thinkdial``)."""
+    base = os.environ.get("XDG_DATA_HOME") or ""
+    root = Path(base).expanduser() if base.strip() else Path.home() / ".local" / "share"
+    return root / "thinkdial"
+
+
+def conversations_dir() -> Path:
+    """The folder that holds one sub-folder per saved conversation."""
+    return data_dir() / "conversations"
+
+
+class StepSummary(BaseModel):
+    """What one agent step did, as shown in its badge."""
+
+    index: int
+    route: Literal["fast", "think"] = "fast"
+    action: str = ""
+    level: str | None = None
+    thinking_budget: int | None = None
+    difficulty: float | None = None
+    signals: dict[str, float] = Field(default_factory=dict)
+    reason: str = ""
+    tokens: int = 0
+    cost_usd: float = 0.0
+    seconds: float = 0.0
+    verified: bool | None = None
+    verify_probability: float | None = None
+    revisions: int = 0
+    tool_calls: list[dict[str, Any]] = Field(default_factory=list)
+    finished: bool = False
+
+
+class ChatMessage(BaseModel):
+    """One message of a conversation. Assistant messages carry their answer's details."""
+
+    role: Literal["user", "assistant"]
+    content: str = ""
+    at: float = Field(default_factory=time.time)
+    status: AnswerStatus = "final"
+    message: str = ""
+    """Why the answer stopped early, in words."""
+    thinking: str = ""
+    superseded_draft: str = ""
+    policy: str = ""
+    usage: Usage = Field(default_factory=Usage)
+    steps: list[StepSummary] = Field(default_factory=list)
+    trace: list[dict[str, Any]] = Field(default_factory=list)
+    """The answer's trace events (JSON form, text deltas left out)."""
+
+
+def new_conversation_id() -> str:
+    """A sortable, unique id: ``YYYYmmdd-HHMMSS-xxxx``."""
+    return datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
+
+
+class Conversation(BaseModel):
+    """A chat: its messages and the settings it ran with."""
+
+    id: str = Field(default_factory=new_conversation_id)
+    title: str = ""
+    created: float = Field(default_factory=time.time)
+    updated: float = Field(default_factory=time.time)
+    fast: str = ""
+    thinker: str = ""
+    policy: str = "adaptive"
+    messages: list[ChatMessage] = Field(default_factory=list)
+
+    def add(self, message: ChatMessage) -> ChatMessage:
+        """Append a message (the first user message becomes the title)."""
+        self.messages.append(message)
+        if not self.title and message.role == "user":
+            self.title = _title(message.content)
+        self.updated = time.time()
+        return message
+
+    def history(self, limit: int = HISTORY_MESSAGES) -> list[Message]:
+        """The conversation as agent history: user/assistant pairs whose answer has text."""
+        out: list[Message] = []
+        pending: ChatMessage | None = None
+        for m in self.messages:
+            if m.role == "user":
+                pending = m
+            elif pending is not None and m.content.strip() and m.status != "streaming":
+                out.append(Message(role="user", content=pending.content))
+                out.append(Message(role="assistant", content=m.content))
+                pending = None
+        return out[-limit:] if limit else out
+
+
+def _title(text: str, width: int = 60) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+class ConversationInfo(BaseModel):
+    """One line of the saved-conversations list."""
+
+    id: str
+    title: str
+    updated: float
+    messages: int
+    path: Path
+
+
+class ConversationStore:
+    """Reads and writes conversations under ``root`` (default: :func:`conversations_dir`)."""
+
+    FILE = "conversation.json"
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = Path(root) if root is not None else conversations_dir()
+
+    def folder(self, conversation_id: str) -> Path:
+        """The folder of one conversation."""
+        return self.root / conversation_id
+
+    def save(self, conversation: Conversation) -> Path:
+        """Write ``conversation.json`` atomically; returns its path."""
+        folder = self.folder(conversation.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / self.FILE
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(conversation.model_dump_json(indent=1), encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+    def load(self, conversation_id: str) -> Conversation:
+        """Load one conversation. Raises ``FileNotFoundError`` with a readable message when it is missing."""
+        path = self.folder(conversation_id) / self.FILE
+        if not path.is_file():
+            raise FileNotFoundError(f"No saved conversation {conversation_id!r} in {self.root}.")
+        return Conversation.model_validate_json(path.read_text(encoding="utf-8"))
+
+    def list(self) -> list[ConversationInfo]:
+        """Saved conversations, most recently updated first (unreadable files are skipped)."""
+        infos: list[ConversationInfo] = []
+        if not self.root.is_dir():
+            return infos
+        for path in self.root.glob(f"*/{self.FILE}"):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                infos.append(
+                    ConversationInfo(
+                        id=str(data.get("id") or path.parent.name),
+                        title=str(data.get("title") or "(untitled)"),
+                        updated=float(data.get("updated") or path.stat().st_mtime),
+                        messages=len(data.get("messages") or []),
+                        path=path,
+                    )
+                )
+            except (OSError, ValueError, TypeError):
+                continue
+        infos.sort(key=lambda i: (i.updated, i.id), reverse=True)
+        return infos
+
+    def latest(self) -> Conversation | None:
+        """The most recently updated conversation, or None when there is none."""
+        for info in self.list():
+            try:
+                return self.load(info.id)
+            except (OSError, ValueError):
+                continue
+        return None
+
+    def export(self, conversation: Conversation) -> tuple[Path, Path]:
+        """Write ``transcript.md`` and ``trace.jsonl`` next to the conversation; returns both paths."""
+        self.save(conversation)
+        folder = self.folder(conversation.id)
+        md = folder / "transcript.md"
+        md.write_text(transcript_markdown(conversation), encoding="utf-8")
+        jsonl = folder / "trace.jsonl"
+        with jsonl.open("w", encoding="utf-8") as fh:
+            answer_no = 0
+            for m in conversation.messages:
+                if m.role != "assistant":
+                    continue
+                answer_no += 1
+                for event in m.trace:
+                    fh.write(json.dumps({**event, "answer": answer_no}) + "\n")
+        return md, jsonl
+
+
+def badge_plain(step: StepSummary) -> str:
+    """A one-line, plain-text description of a step (used in the Markdown transcript)."""
+    route = "THINK" + (f"({step.level})" if step.level else "") if step.route == "think" else "FAST"
+    parts = [route]
+    if step.difficulty is not None:
+        parts.append(f"difficulty {step.difficulty:.2f}")
+    parts.append(f"{step.tokens:,} tok")
+    parts.append(f"${step.cost_usd:.4f}")
+    if step.verified is not None:
+        parts.append("verified" if step.verified else "verification failed")
+    if step.revisions:
+        parts.append(f"revised x{step.revisions}")
+    if step.tool_calls:
+        parts.append(", ".join(f"{t.get('name')}()" for t in step.tool_calls))
+    return " · ".join(parts)
+
+
+def transcript_markdown(conversation: Conversation) -> str:
+    """The conversation as a readable Markdown document."""
+    when = datetime.fromtimestamp(conversation.created).strftime("%Y-%m-%d %H:%M")
+    lines = [
+        f"# {conversation.title or 'thinkdial conversation'}",
+        "",
+        f"*thinkdial conversation `{conversation.id}` — started {when} — fast: {conversation.fast or '?'}, "
+        f"thinker: {conversation.thinker or '?'}*",
+        "",
+    ]
+    for m in conversation.messages:
+        if m.role == "user":
+            lines += ["## You", "", m.content, ""]
+            continue
+        lines += ["## thinkdial", ""]
+        for step in m.steps:
+            lines.append(f"*step {step.index}: {badge_plain(step)}*  ")
+        if m.steps:
+            lines.append("")
+        if m.thinking:
+            lines += ["<details><summary>thinking</summary>", "", m.thinking, "", "</details>", ""]
+        lines += [m.content or "*(no answer)*", ""]
+        if m.status not in ("final", "streaming"):
+            lines += [f"> **{m.status}**" + (f": {m.message}" if m.message else ""), ""]
+        lines += [f"*{m.usage.total_tokens:,} tokens, ${m.usage.cost_usd:.4f}*", ""]
+    return "\n".join(lines).rstrip() + "\n"
