@@ -376,7 +376,9 @@ class RunController:
             return None
         self._decide(step, "escalate", "think", level, f"{action.reason}; strategy {strategy}", budget)
 
-        if a.tools and a.tool_specs:
+        # Right after tool results the thinker answers from them instead of calling more tools.
+        fresh_results = bool(messages) and messages[-1].role == "tool"
+        if a.tool_specs and not fresh_results:
             result = await self.call(
                 "think", "think", thinker, messages, max_tokens, min_tokens=need, tools=a.tool_specs, temperature=0.0, seed=a.seed,
                 thinking_budget=budget if strategy == "native" else None,

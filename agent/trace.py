@@ -168,7 +168,7 @@ class TraceWriter:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.include_deltas = include_deltas
-        self._fh = self.path.open("a", encoding="utf-8")
+        self._fh = self.path.open("w", encoding="utf-8")
 
     def write(self, event: BaseModel) -> None:
         if isinstance(event, TextDelta) and not self.include_deltas:

@@ -427,8 +427,12 @@ def test_calculator_refuses(expression: str, message: str) -> None:
 
 def test_calculator_tool_reports_errors_as_results() -> None:
     assert calculator.parameters["required"] == ["expression"]
+    # Refused by the schema's pattern before evaluation is even attempted.
     result = run(calculator.call('{"expression": "__import__(\'os\').system(\'echo hi\')"}'))
-    assert result.ok is False and result.content.startswith("ValueError:")
+    assert result.ok is False and "pattern" in result.content
+    # Inside the pattern but not valid arithmetic: the evaluator's error comes back as the result.
+    result = run(calculator.call({"expression": "1 / 0"}))
+    assert result.ok is False and result.content.startswith(("ValueError:", "ZeroDivisionError:"))
     result = run(calculator.call({"expression": "37 + 48"}))
     assert result.ok and result.content == "85"
 

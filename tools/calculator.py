@@ -9,6 +9,10 @@ cannot make the process hang or exhaust memory.
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import Field
+
 import ast
 import math
 import operator
@@ -23,6 +27,10 @@ __all__ = ["calculator", "evaluate", "format_number", "normalize_expression"]
 Number = int | float
 
 MAX_LENGTH = 500  # characters of expression text
+# Digits, operators, brackets and the known names only: constrained decoding
+# (a llama.cpp grammar built from this schema) then cannot wander into prose.
+_NAMES = "sqrt|abs|round|min|max|log|log10|exp|sin|cos|tan|floor|ceil|pi|e"
+EXPRESSION_PATTERN = rf"^([0-9(-]|{_NAMES})([0-9 +*/().,^%-]|{_NAMES})*$"
 MAX_DEPTH = 40  # nesting depth of the syntax tree
 MAX_INT_BITS = 1024  # integers of 2**1024 (~1.8e308) and beyond are refused
 MAX_FLOAT = 1e300  # floats beyond this magnitude are refused
@@ -323,7 +331,7 @@ _DESCRIPTION = (
 
 
 @tool(description=_DESCRIPTION)
-def calculator(expression: str) -> str:
+def calculator(expression: Annotated[str, Field(pattern=EXPRESSION_PATTERN, max_length=MAX_LENGTH)]) -> str:
     """Evaluate an arithmetic expression and return the result.
 
     Supports + - * / // % ** (or ^), parentheses, the functions sqrt, abs,

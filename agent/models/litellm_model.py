@@ -241,7 +241,8 @@ class LiteLLMModel:
             )
         if isinstance(exc, ex.NotFoundError):
             return UnknownModelError(f"{where} has no model {self.model!r}.", "Check the model name.")
-        if isinstance(exc, (ex.APIConnectionError, ex.Timeout)):
+        refused = isinstance(exc, ex.InternalServerError) and "connection error" in str(exc).lower()
+        if refused or isinstance(exc, (ex.APIConnectionError, ex.Timeout)):
             return APIUnreachableError(
                 f"Cannot reach the API at {where} for {self.model} ({type(exc).__name__}).",
                 "Check that the server is running and the api_base URL, or your network.",

@@ -279,7 +279,7 @@ class LlamaCppModel:
                 if cancel.cancelled:
                     finish = "cancelled"
                     break
-                if llama_cpp.llama_token_is_eog(llama._model.vocab, token):
+                if llama_cpp.llama_vocab_is_eog(llama._model.vocab, token):
                     finish = "stop"
                     break
                 info = None

@@ -39,12 +39,12 @@ def _call_schema(name: str, parameters: dict[str, Any]) -> dict[str, Any]:
 
 def tools_system_text(tools: list[ToolSpec], allow_answer: bool) -> str:
     """Instructions listing the tools, appended to the system message."""
-    lines = ["You can call these tools. Reply with one JSON object {\"tool\": NAME, \"arguments\": {...}}."]
+    lines = ["Answer by calling a tool. Reply with one JSON object.", "Tools:"]
     for t in tools:
-        props = ", ".join(f"{k}: {v.get('type', 'any')}" for k, v in t.parameters.get("properties", {}).items())
-        lines.append(f"- {t.name}({props}): {t.description}")
+        args = ", ".join(t.parameters.get("properties", {}))
+        lines.append(f"- {t.name}: {t.description} Arguments: {args}")
     if allow_answer:
-        lines.append(f'- {FINAL_ANSWER}(answer: string): give the final answer when no tool is needed.')
+        lines.append(f"- {FINAL_ANSWER}: give the answer directly. Arguments: answer")
     return "\n".join(lines)
 
 

@@ -1,0 +1,115 @@
+"""The local path on the real embedded model (SmolLM2-135M through llama.cpp)."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+
+import pytest
+
+from agent.errors import ContextOverflowError, ModelFileError
+from agent.models import LlamaCppModel, Message, ModelRequest, ToolSpec
+from agent.models.thinking import ThinkSplitter, split_thinking
+
+pytestmark = pytest.mark.slow
+
+ADD = "What is 37 + 48? Reply with just the number."
+
+
+def ask(text: str, **kw) -> ModelRequest:
+    return ModelRequest(messages=[Message(role="user", content=text)], **kw)
+
+
+def test_generation_reports_real_token_uncertainty(embedded):
+    c = embedded.complete_sync(ask(ADD, max_tokens=16))
+    assert c.text
+    assert c.usage.input_tokens > 10 and 0 < c.usage.output_tokens <= 16
+    assert c.tokens is not None and len(c.tokens) == c.usage.output_tokens
+    for t in c.tokens:
+        assert t.logprob <= 0.0
+        assert t.entropy is not None and 0.0 <= t.entropy <= math.log(49152) + 1e-6
+        assert 1 <= len(t.top) <= 5
+        # the top list is sorted and its best entry is at least as likely as the chosen token
+        assert t.top[0].logprob >= t.logprob - 1e-5
+        assert [a.logprob for a in t.top] == sorted((a.logprob for a in t.top), reverse=True)
+    # greedy decoding picks the most likely token
+    assert all(abs(t.top[0].logprob - t.logprob) < 1e-4 for t in c.tokens)
+    assert "".join(t.token for t in c.tokens).strip() == c.text
+
+
+def test_streaming_matches_the_final_text_and_is_deterministic(embedded):
+    pieces: list[str] = []
+    c1 = embedded.complete_sync(ask("Name a colour.", max_tokens=12), on_delta=lambda k, s: pieces.append(s))
+    c2 = embedded.complete_sync(ask("Name a colour.", max_tokens=12))
+    assert "".join(pieces).strip() == c1.text
+    assert c1.text == c2.text
+
+
+def test_sampling_with_a_seed_is_reproducible(embedded):
+    req = ask("Write one word.", max_tokens=8, temperature=1.0, seed=7)
+    assert embedded.complete_sync(req).text == embedded.complete_sync(req).text
+
+
+def test_grammar_tool_call(embedded):
+    from tools import calculator
+
+    calc = ToolSpec(name=calculator.name, description=calculator.description, parameters=calculator.parameters)
+    c = embedded.complete_sync(ask("What is 37 + 48?", max_tokens=64, tools=[calc], tool_choice="required"))
+    assert c.finish_reason == "tool_calls"
+    assert c.tool_calls[0].name == "calculator"
+    assert "37" in c.tool_calls[0].arguments and "48" in c.tool_calls[0].arguments
+
+
+def test_cancelling_stops_generation_promptly(embedded):
+    async def main():
+        task = asyncio.create_task(embedded.complete(ask("Tell me a long story about a dragon.", max_tokens=400)))
+        await asyncio.sleep(0.5)
+        started = time.perf_counter()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return time.perf_counter() - started
+
+    assert asyncio.run(main()) < 1.0
+    # the model is free again afterwards
+    assert embedded.complete_sync(ask("Say hi.", max_tokens=4)).text
+
+
+def test_prompt_longer_than_the_context_is_a_clear_error(embedded):
+    with pytest.raises(ContextOverflowError, match="context window"):
+        embedded.complete_sync(ask("word " * 3000, max_tokens=4))
+
+
+def test_missing_and_non_gguf_files(tmp_path):
+    with pytest.raises(ModelFileError, match="not found"):
+        LlamaCppModel(tmp_path / "nope.gguf")
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(ModelFileError, match="not a GGUF"):
+        LlamaCppModel(bad)
+
+
+def test_think_splitter_handles_tags_split_across_pieces():
+    s = ThinkSplitter()
+    out = []
+    for piece in ["<th", "ink>plan", " more</thi", "nk>\n\nAnswer", ": 4"]:
+        out += s.feed(piece)
+    out += s.flush()
+    assert s.thinking == "plan more"
+    assert s.answer == "Answer: 4"
+    assert all("<" not in text for _, text in out)
+    assert split_thinking("no tags here") == ("no tags here", "")
+
+
+def test_embedded_agent_end_to_end_uses_the_calculator():
+    from agent import Agent, Budget
+    from tools import calculator
+
+    agent = Agent(tools=[calculator], policy="think")
+    result = agent.run_sync("What is 37 + 48?", budget=Budget(max_tokens=3000))
+    assert result.stop_reason == "final"
+    assert result.steps[0].route == "think"
+    assert any(c["name"] == "calculator" and c["result"] == "85" for s in result.steps for c in s.tool_calls)
+    assert "85" in str(result.output)
+    assert result.usage.total_tokens <= 3000
