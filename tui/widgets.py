@@ -252,6 +252,8 @@ class AnswerView(Vertical, can_focus=True):
         self.created_at = time.perf_counter()
         self.first_token_at: float | None = None
         """When the first streamed text arrived (``perf_counter``), for latency measurements."""
+        self.first_token_painted_at: float | None = None
+        """When the screen refresh after the first streamed text completed."""
 
     # -- composition ---------------------------------------------------------------
 
@@ -302,10 +304,11 @@ class AnswerView(Vertical, can_focus=True):
         """Show one trace event."""
         summary = self.tracker.feed(event)
         if isinstance(event, TextDelta):
-            if self.first_token_at is None:
-                self.first_token_at = time.perf_counter()
             if event.step > 0:
                 await (await self.step_view(event.step)).write(event.phase, event.kind, event.text)
+            if self.first_token_at is None:
+                self.first_token_at = time.perf_counter()
+                self.call_after_refresh(self._first_token_painted)
             return
         if isinstance(event, Final):
             await self.finish(event.stop_reason, event.output, event.message)
@@ -328,6 +331,10 @@ class AnswerView(Vertical, can_focus=True):
                 view.supersede(phase, f"{phase} — revised after verification")
         if summary is not None:
             view.badge.refresh_summary(summary)
+
+    def _first_token_painted(self) -> None:
+        if self.first_token_painted_at is None:
+            self.first_token_painted_at = time.perf_counter()
 
     def visible_text(self) -> str:
         """The answer text currently shown (the latest step's latest non-superseded block)."""
