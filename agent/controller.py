@@ -247,9 +247,13 @@ class RunController:
         step.difficulty, step.signals = estimate.difficulty, estimate.signals
         step.signals_used, step.estimate_stage = estimate.used, estimate.stage
 
-        action = self.policy.decide(
-            RouteContext(estimate.difficulty, estimate.signals, self.ledger.remaining(), estimate.stage)
-        )
+        if estimate.stage == "grounded":
+            # The draft restates what a tool computed this turn: nothing left to think about.
+            action = RouteAction("keep", reason="the draft restates a tool result")
+        else:
+            action = self.policy.decide(
+                RouteContext(estimate.difficulty, estimate.signals, self.ledger.remaining(), estimate.stage)
+            )
         if action.action == "sample_more" and estimate.stage != "samples":
             estimate = await self._estimate(messages, draft, force_samples=True)
             step.difficulty, step.signals, step.signals_used = estimate.difficulty, estimate.signals, estimate.used

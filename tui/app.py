@@ -115,6 +115,7 @@ class ChatApp(App[int]):
         self.first_paint_at: float | None = None
         self.agent_ready_at: float | None = None
         self._agent_ready: asyncio.Event | None = None
+        self._load_generation = 0
         self._answer_worker: Worker[None] | None = None
         self._current: AnswerView | None = None
         self._started = 0.0
@@ -151,11 +152,11 @@ class ChatApp(App[int]):
         self.status_bar.set_usage(Usage(), self.budget())
         self.query_one("#prompt", Input).focus()
         self.chat.anchor()
+        self._start_loading(self.fast_spec, self.thinker_spec)
         if self.resume:
             await self._resume_at_start()
         else:
             await self.note("Ask a question. The badge under each step shows FAST or THINK. /help lists keys and commands.")
-        self._start_loading(self.fast_spec, self.thinker_spec)
 
     def _painted(self) -> None:
         if self.first_paint_at is None:
@@ -184,14 +185,16 @@ class ChatApp(App[int]):
         self._agent_ready.clear()
         self.agent = None
         self.load_error = ""
-        names = _spec_name(fast) if thinker is None or _spec_name(thinker) == _spec_name(fast) else (
-            f"{_spec_name(fast)} and {_spec_name(thinker)}"
-        )
-        self.query_one(LoadingBar).show(f"Loading {names} model…")
-        self._load_agent(fast, thinker)
+        self._load_generation += 1
+        if thinker is None or _spec_name(thinker) == _spec_name(fast):
+            what = f"the {_spec_name(fast)} model"
+        else:
+            what = f"the {_spec_name(fast)} and {_spec_name(thinker)} models"
+        self.query_one(LoadingBar).show(f"Loading {what}…")
+        self._load_agent(fast, thinker, self._load_generation)
 
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
-    def _load_agent(self, fast: ModelSpec, thinker: ModelSpec) -> None:
+    @work(thread=True, group="load", exit_on_error=False)
+    def _load_agent(self, fast: ModelSpec, thinker: ModelSpec, generation: int) -> None:
         """Build the agent and load model weights, off the UI thread."""
         try:
             if self.agent_factory is not None:
@@ -209,9 +212,9 @@ class ChatApp(App[int]):
                 if callable(load):
                     load()
         except BaseException as exc:  # noqa: BLE001 - any failure must reach the chat, not kill the app
-            self._call_ui(self._agent_failed, exc)
+            self._call_ui(self._agent_failed, exc, generation)
             return
-        self._call_ui(self._agent_loaded, agent)
+        self._call_ui(self._agent_loaded, agent, generation)
 
     def _call_ui(self, fn: Callable[..., Any], *args: Any) -> None:
         try:
@@ -219,7 +222,9 @@ class ChatApp(App[int]):
         except RuntimeError:  # the app is already closing
             pass
 
-    async def _agent_loaded(self, agent: Any) -> None:
+    async def _agent_loaded(self, agent: Any, generation: int) -> None:
+        if generation != self._load_generation:  # a newer /model switch superseded this load
+            return
         self.agent = agent
         self.agent_ready_at = time.perf_counter()
         self.query_one(LoadingBar).hide()
@@ -229,7 +234,9 @@ class ChatApp(App[int]):
         assert self._agent_ready is not None
         self._agent_ready.set()
 
-    async def _agent_failed(self, exc: BaseException) -> None:
+    async def _agent_failed(self, exc: BaseException, generation: int) -> None:
+        if generation != self._load_generation:
+            return
         self.agent = None
         self.load_error = describe_error(exc)
         self.query_one(LoadingBar).hide()

@@ -137,20 +137,16 @@ def parse_command(text: str) -> Command:
 def help_markdown() -> str:
     """The help screen's content."""
     lines = [
-        "# thinkdial chat",
-        "",
         "Each answer is drafted by the **fast** model. When the draft looks uncertain, the step is handed to the "
-        "**thinker** with a thinking budget that fits its difficulty. The badge under each step shows the route "
+        "**thinker** with a thinking budget that fits its difficulty. The badge on each step shows the route "
         "(FAST or THINK(level)), the difficulty, tokens, cost and verification.",
         "",
         "## Keys",
         "",
-        "| key | action |",
-        "|---|---|",
     ]
-    lines += [f"| {k} | {d} |" for k, d in KEYS]
-    lines += ["", "## Commands", "", "| command | action |", "|---|---|"]
-    lines += [f"| `{c}` | {d} |" for c, d in COMMANDS]
+    lines += [f"- **{k}** — {d}" for k, d in KEYS]
+    lines += ["", "## Commands", ""]
+    lines += [f"- `{c}` — {d}" for c, d in COMMANDS]
     lines += [
         "",
         "Conversations are saved automatically under `$XDG_DATA_HOME/thinkdial/conversations/` "

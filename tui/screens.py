@@ -49,7 +49,7 @@ class HelpScreen(_Dialog):
     BINDINGS = [*_Dialog.BINDINGS, Binding("f1", "dismiss_screen", "Close", show=False)]
 
     def __init__(self) -> None:
-        super().__init__("Help", help_markdown())
+        super().__init__("Help — thinkdial chat", help_markdown())
 
 
 class TraceScreen(_Dialog):

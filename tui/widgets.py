@@ -77,8 +77,8 @@ class Badge(Static):
         self.tooltip = "click (or Enter on the answer) for the step trace"
         self.refresh_summary(StepSummary(index=index))
 
-    def refresh_summary(self, s: StepSummary) -> None:
-        """Redraw from a step summary."""
+    def refresh_summary(self, s: StepSummary, done: bool = False) -> None:
+        """Redraw from a step summary; ``done`` once the answer has ended (a step cut short says so)."""
         self.summary = s
         route = route_label(s)
         self.set_class(s.route == "think", "-think")
@@ -89,7 +89,7 @@ class Badge(Static):
         if s.difficulty is not None:
             parts.append(f" · difficulty {s.difficulty:.2f} {gauge(s.difficulty)}")
         elif not s.finished:
-            parts.append(" · drafting…")
+            parts.append(" · stopped before routing" if done else " · drafting…")
         parts.append(f" · {s.tokens:,} tok · {money(s.cost_usd)}")
         if s.thinking_budget and s.route == "think":
             parts.append(f" · budget {s.thinking_budget}")
@@ -264,7 +264,7 @@ class AnswerView(Vertical, can_focus=True):
         # A saved answer: badges, thinking, the answer text, the stop notice.
         for s in self.record.steps:
             badge = Badge(s.index)
-            badge.refresh_summary(s)
+            badge.refresh_summary(s, done=True)
             yield badge
         if self.record.thinking.strip():
             yield Collapsible(
@@ -275,7 +275,7 @@ class AnswerView(Vertical, can_focus=True):
             md.border_title = "draft — superseded by the thinker"
             yield md
         if self.record.content.strip():
-            yield Markdown(self.record.content, classes="answer-text final-answer")
+            yield Markdown(self.record.content, classes="answer-text saved-answer")
         if self.record.status not in ("final", "streaming"):
             yield _stop_note(self.record.status, self.record.message)
 
@@ -352,6 +352,8 @@ class AnswerView(Vertical, can_focus=True):
     async def finish(self, status: str, output: str, message: str = "") -> None:
         """End the answer: flush streams, show the final answer if it differs from what streamed, note why it stopped."""
         await self.stop_streams()
+        for index, view in self.step_views.items():
+            view.badge.refresh_summary(self.tracker.step(index), done=True)
         shown = self.visible_text()
         if output.strip() and _norm(output) != _norm(shown):
             self.final_md = Markdown(output.strip(), classes="answer-text final-answer")
