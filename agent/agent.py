@@ -38,6 +38,8 @@ class Agent:
         levels: thinking tokens per budget level (``low`` / ``medium`` / ``high``).
         estimate: ``"staged"`` (token signals, then samples when ambiguous) or ``"tokens"`` (draft only).
         verify: ``"never"``, ``"always"``, ``"think"`` (think-route answers) or a difficulty threshold.
+        probe_every: on models that continue a prefix, probe for the answer every this many thinking
+            tokens and stop once ``probe_agreement`` probes in a row agree (0 disables).
     """
 
     def __init__(
@@ -61,6 +63,8 @@ class Agent:
         draft_tokens: int = 96,
         answer_tokens: int = 128,
         max_steps: int = 8,
+        probe_every: int = 64,
+        probe_agreement: int = 3,
         output_retries: int = 2,
         workspace: str | Path | None = None,
         seed: int | None = 0,
@@ -89,6 +93,8 @@ class Agent:
         self.draft_tokens = draft_tokens
         self.answer_tokens = answer_tokens
         self.min_escalation_tokens = 32
+        self.probe_every = probe_every
+        self.probe_agreement = probe_agreement
         self.max_steps = max_steps
         self.output_retries = output_retries
         self.workspace = Path(workspace) if workspace else None

@@ -63,6 +63,9 @@ REVISE_PROMPT = (
 )
 
 
+PROBE_SUFFIX = "\n... I now know the final answer to the question. Answer:"
+
+
 class BudgetStop(Exception):
     """Internal: a ceiling was reached; the run ends with the best answer so far."""
 
@@ -100,6 +103,8 @@ class RunController:
         """Call ``model`` if the budget allows; ``None`` when the ledger refuses."""
         tools = request.get("tools") or []
         prompt_tokens = model.count_tokens(messages, tools)
+        if request.get("prefill"):
+            prompt_tokens += model.count_tokens([Message(role="assistant", content=request["prefill"])])
         if model.context_window is not None and prompt_tokens >= model.context_window:
             from agent.errors import ContextOverflowError
 
@@ -409,17 +414,7 @@ class RunController:
         first: Completion | None = None
         usage = Usage()
         for i in range(k):
-            c = await self.call(
-                "think",
-                "think",
-                a.thinker,
-                cot_messages,
-                budget + a.answer_tokens,
-                min_tokens=a.min_escalation_tokens,
-                stream=i == 0,
-                temperature=0.0 if i == 0 else 0.7,
-                seed=(a.seed or 0) + i,
-            )
+            c = await self._cot_sample(cot_messages, budget, temperature=0.0 if i == 0 else 0.7, seed=(a.seed or 0) + i, stream=i == 0)
             if c is None:
                 break
             first = first or c
@@ -434,6 +429,55 @@ class RunController:
         answer, reasoning = split_cot(vote.text)
         final = vote.answer or answer
         return Completion(text=final, thinking=reasoning, usage=usage, tokens=first.tokens, model=first.model)
+
+    async def _cot_sample(
+        self, cot_messages: list[Message], budget: int, temperature: float, seed: int, stream: bool
+    ) -> Completion | None:
+        """One chain of thought. On models that can continue a prefix, think in chunks and probe
+        for the answer after each (Dynasor's probe-in-the-middle): once the last
+        ``probe_agreement`` probes agree, stop thinking and answer with them."""
+        a = self.agent
+        thinker = a.thinker
+        chunk = a.probe_every
+        if not getattr(thinker, "supports_prefill", False) or chunk <= 0 or budget < 2 * chunk:
+            return await self.call(
+                "think", "think", thinker, cot_messages, budget + a.answer_tokens,
+                min_tokens=a.min_escalation_tokens, stream=stream, temperature=temperature, seed=seed,
+            )
+        reasoning = ""
+        usage = Usage()
+        probes: list[str] = []
+        tokens = None
+        spent = 0
+        while spent < budget:
+            part = await self.call(
+                "think", "think", thinker, cot_messages, min(chunk, budget - spent),
+                stream=stream, temperature=temperature, seed=seed + spent, prefill=reasoning,
+            )
+            if part is None:
+                break
+            usage = usage + part.usage
+            spent += part.usage.output_tokens + part.usage.thinking_tokens
+            reasoning += (" " if reasoning and not part.text.startswith((" ", "\n")) else "") + part.text
+            tokens = tokens or part.tokens
+            if part.finish_reason != "length":
+                return Completion(text=reasoning, usage=usage, tokens=tokens, model=part.model)
+            probe = await self.call(
+                "probe", "think", thinker, cot_messages, 12, stream=False, temperature=0.0,
+                prefill=reasoning + PROBE_SUFFIX, logprobs=False,
+            )
+            if probe is None:
+                break
+            usage = usage + probe.usage
+            answer = extract_answer(probe.text.splitlines()[0] if probe.text else "")
+            probes.append(normalize_answer(answer) if answer else "")
+            recent = probes[-a.probe_agreement :]
+            if len(recent) == a.probe_agreement and recent[0] and len(set(recent)) == 1:
+                self.emit(Thinking(step=self.step_no, text=f"[early exit: {a.probe_agreement} probes agree on {answer!r}]"))
+                return Completion(text=f"{reasoning}\nAnswer: {answer}", usage=usage, tokens=tokens, model=probe.model)
+        if not reasoning:
+            return None
+        return Completion(text=reasoning, usage=usage, tokens=tokens, model=thinker.name)
 
     # -- tools -------------------------------------------------------------------------------
 

@@ -331,7 +331,7 @@ async def test_help_screen_keys_and_question_mark_in_input() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
-        text = app.screen.query_one(Markdown).source
+        text = app.screen.markdown
         for needle in ("/budget tokens 4000", "/policy", "/model fast NAME", "/save", "/history", "Escape", "Ctrl+T"):
             assert needle in text
         await pilot.press("escape")
@@ -350,7 +350,7 @@ async def test_trace_screen_shows_signals_route_and_budget_checks() -> None:
         answer = await ask(pilot, app, "q")
         await pilot.press("f2")
         assert isinstance(app.screen, TraceScreen)
-        text = app.screen.query_one(Markdown).source
+        text = app.screen.markdown
         assert "signals" in text and "route" in text and "budget check" in text and "THINK" in text
         await pilot.press("escape")
         await pilot.click(Badge)

@@ -117,6 +117,8 @@ class ModelRequest(BaseModel):
     """Thinking tokens the model may spend natively; None asks for no native thinking."""
     logprobs: bool = True
     top_logprobs: int = 5
+    prefill: str = ""
+    """Text the reply starts with; the model continues it (only where ``supports_prefill``)."""
 
 
 class Pricing(BaseModel):

@@ -117,6 +117,7 @@ class LiteLLMModel:
         # OpenAI's reasoning models refuse logprobs even though the provider lists the parameter.
         self.gives_logprobs = "logprobs" in params and not self.supports_reasoning
         self.supports_tools = "tools" in params
+        self.supports_prefill = self.provider == "anthropic"
 
     def _model_info(self, litellm: Any) -> dict[str, Any]:
         try:
@@ -155,9 +156,12 @@ class LiteLLMModel:
         return out
 
     def _kwargs(self, request: ModelRequest) -> dict[str, Any]:
+        messages = self._messages(request.messages)
+        if request.prefill and self.supports_prefill:
+            messages.append({"role": "assistant", "content": request.prefill})
         kwargs: dict[str, Any] = {
             "model": self.model,
-            "messages": self._messages(request.messages),
+            "messages": messages,
             "max_tokens": request.max_tokens,
             "timeout": self.timeout,
             "num_retries": 0,

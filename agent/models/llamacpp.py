@@ -88,6 +88,7 @@ class LlamaCppModel:
     """
 
     gives_logprobs = True
+    supports_prefill = True
 
     def __init__(
         self,
@@ -227,6 +228,8 @@ class LlamaCppModel:
         use_tools = bool(request.tools) and request.tool_choice != "none"
         allow_answer = request.tool_choice != "required"
         prompt = self._prompt_tokens(request.messages, request.tools if use_tools else [], allow_answer)
+        if request.prefill:
+            prompt += llama.tokenize(request.prefill.encode("utf-8"), add_bos=False, special=False)
         room = self.n_ctx - len(prompt)
         if room < 1:
             raise ContextOverflowError(

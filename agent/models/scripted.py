@@ -104,6 +104,7 @@ class ScriptedModel:
         self.pricing = pricing or Pricing()
         self.context_window = context_window
         self.gives_logprobs = True
+        self.supports_prefill = True
         self.repeat_last = repeat_last
         self.requests: list[ModelRequest] = []
         self._next = 0

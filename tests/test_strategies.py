@@ -1,0 +1,68 @@
+"""Thinking strategies: voting, early stop, probe-in-the-middle early exit, routing policies."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent import Agent
+from agent.controller import PROBE_SUFFIX
+from agent.models import ModelRequest, ScriptedModel, ScriptedReply
+from policies.routing import AdaptivePolicy, FastPolicy, RouteContext, ThinkPolicy, get_policy
+from policies.strategies import Vote, split_cot, vote_is_settled, weighted_vote
+
+
+def test_weighted_vote_prefers_confident_agreement_and_drops_the_least_confident():
+    votes = [Vote("42", 5.0), Vote("42", 4.0), Vote("41", 1.0), Vote("41", 0.5), Vote("41", 0.4)]
+    assert weighted_vote(votes, keep_fraction=0.6).answer == "42"
+    assert weighted_vote([Vote(None, 1.0)]).answer is None
+
+
+def test_vote_is_settled_only_when_the_rest_cannot_change_the_winner():
+    assert vote_is_settled([Vote("a", 1), Vote("a", 1)], remaining=1)
+    assert not vote_is_settled([Vote("a", 1), Vote("a", 1)], remaining=2)
+    assert not vote_is_settled([Vote("a", 1), Vote("b", 1)], remaining=0)
+
+
+def test_split_cot_reads_the_final_answer_line():
+    assert split_cot("First 6*7. That is 42.\nAnswer: 42") == ("42", "First 6*7. That is 42.")
+
+
+def test_parallel_cot_stops_early_once_the_vote_is_settled():
+    fast = ScriptedModel([ScriptedReply("hmm 41", confidence=0.1)], name="fast")
+    thinker = ScriptedModel(["Six sevens. Answer: 42"], name="thinker", repeat_last=True)
+    agent = Agent(fast=fast, thinker=thinker, estimate="tokens", thinking="parallel", probe_every=0)
+    result = agent.run_sync("six times seven?", policy="think")
+    # policy "think" buys the medium level: 3 samples; after 2 identical votes the third cannot change the winner
+    assert result.steps[0].level == "medium"
+    assert result.output == "42"
+    assert len(thinker.requests) == 2
+
+
+def test_probe_in_the_middle_exits_long_thinking_when_probes_agree():
+    def thinker_reply(request: ModelRequest):
+        if request.prefill.endswith(PROBE_SUFFIX):
+            return ScriptedReply(" 42")
+        return ScriptedReply(" ".join(["reasoning"] * 200))
+
+    fast = ScriptedModel([ScriptedReply("hmm 41", confidence=0.1)], name="fast")
+    thinker = ScriptedModel(thinker_reply, name="thinker")
+    agent = Agent(fast=fast, thinker=thinker, estimate="tokens", thinking="cot", probe_every=16, probe_agreement=3)
+    result = agent.run_sync("six times seven?", policy="think")
+    assert result.output == "42"
+    kinds = ["probe" if r.prefill.endswith(PROBE_SUFFIX) else "chunk" for r in thinker.requests]
+    assert kinds == ["chunk", "probe"] * 3
+    # each chunk continues the reasoning so far
+    assert thinker.requests[2].prefill.startswith("reasoning")
+    assert result.usage.total_tokens < 1024  # far less than the medium budget
+
+
+def test_builtin_policies():
+    ctx = RouteContext(difficulty=0.8, signals={}, remaining=None)
+    assert FastPolicy().decide(ctx).action == "keep"
+    assert ThinkPolicy().decide(ctx).action == "escalate"
+    action = AdaptivePolicy(threshold=0.5).decide(ctx)
+    assert action.action == "escalate" and action.level == "medium"
+    assert AdaptivePolicy().decide(RouteContext(0.95, {}, None)).level == "high"
+    assert AdaptivePolicy().decide(RouteContext(0.2, {}, None)).action == "keep"
+    with pytest.raises(ValueError):
+        get_policy("bogus")
