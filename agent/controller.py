@@ -394,7 +394,8 @@ class RunController:
             )
         elif strategy == "native":
             result = await self.call(
-                "think", "think", thinker, messages, max_tokens, min_tokens=need, thinking_budget=budget, seed=a.seed
+                "think", "think", thinker, messages, max_tokens, min_tokens=need, thinking_budget=budget, seed=a.seed,
+                min_thinking=budget // 4,
             )
         else:
             result = await self._cot(messages, level, budget, parallel=strategy == "parallel" or strategy == "auto")

@@ -113,3 +113,20 @@ def test_embedded_agent_end_to_end_uses_the_calculator():
     assert any(c["name"] == "calculator" and c["result"] == "85" for s in result.steps for c in s.tool_calls)
     assert "85" in str(result.output)
     assert result.usage.total_tokens <= 3000
+
+
+def test_budget_forcing_cuts_thinking_at_the_budget_and_forces_the_answer(embedded):
+    # SmolLM2 is no reasoning model, but an opened <think> block (as reasoning templates emit) is enough
+    # to exercise the mechanism on real generation: thinking stops at the budget and an answer follows.
+    pieces: list[tuple[str, str]] = []
+    c = embedded.complete_sync(
+        ask("Tell me about the sea.", max_tokens=60, prefill="<think>\n", thinking_budget=12),
+        on_delta=lambda kind, text: pieces.append((kind, text)),
+    )
+    assert c.thinking and "<think>" not in c.thinking and "</think>" not in c.text
+    assert 12 <= c.usage.thinking_tokens <= 12 + 6  # the budget plus the forced closing tag
+    assert c.text, "an answer follows the forced end of thinking"
+    assert c.usage.thinking_tokens + c.usage.output_tokens <= 60
+    kinds = [k for k, _ in pieces]
+    assert kinds.index("answer") > kinds.index("thinking")
+    assert "answer" not in kinds[: kinds.index("answer")]

@@ -115,6 +115,8 @@ class ModelRequest(BaseModel):
     """Constrain the answer to JSON of this schema (grammar locally, response_format remotely)."""
     thinking_budget: int | None = None
     """Thinking tokens the model may spend natively; None asks for no native thinking."""
+    min_thinking: int = 0
+    """Local reasoning models: when thinking ends before this many tokens, append "Wait," and go on."""
     logprobs: bool = True
     top_logprobs: int = 5
     prefill: str = ""

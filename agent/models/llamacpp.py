@@ -38,7 +38,7 @@ from agent.models.local_tools import (
     tool_call_json_schema,
     tools_system_text,
 )
-from agent.models.thinking import CLOSE_TAG, ThinkSplitter
+from agent.models.thinking import CLOSE_TAG, OPEN_TAG, ThinkSplitter
 
 GpuLayers = int | Literal["auto"]
 
@@ -165,17 +165,26 @@ class LlamaCppModel:
             bos_token=llama._model.token_get_text(bos) if bos != -1 else "",
         )
 
+    @property
+    def supports_reasoning(self) -> bool:
+        """True for reasoning models whose chat template thinks in ``<think>`` tags (loads the model)."""
+        self.load()
+        return OPEN_TAG in (self._llama.metadata.get("tokenizer.chat_template") or "")
+
     # -- prompt --------------------------------------------------------------
 
-    def _prompt_tokens(self, messages: list[Message], tools: list[ToolSpec], allow_answer: bool) -> list[int]:
+    def _prompt_text(self, messages: list[Message], tools: list[ToolSpec], allow_answer: bool) -> tuple[str, bool]:
+        """The templated prompt, and whether a BOS token must be added in front of it."""
         self.load()
         extra = tools_system_text(tools, allow_answer) if tools else ""
         chat = plain_chat_messages(messages, extra)
         if self._formatter is not None:
-            prompt = self._formatter(messages=chat).prompt
-            return self._llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
-        prompt = "".join(f"{m['role']}: {m['content']}\n" for m in chat) + "assistant: "
-        return self._llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+            return self._formatter(messages=chat).prompt, False
+        return "".join(f"{m['role']}: {m['content']}\n" for m in chat) + "assistant: ", True
+
+    def _prompt_tokens(self, messages: list[Message], tools: list[ToolSpec], allow_answer: bool) -> list[int]:
+        text, add_bos = self._prompt_text(messages, tools, allow_answer)
+        return self._llama.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
 
     def count_tokens(self, messages: list[Message], tools: list[ToolSpec] | None = None) -> int:
         """Exact prompt length in tokens, chat template included."""
@@ -227,9 +236,13 @@ class LlamaCppModel:
         llama = self._llama
         use_tools = bool(request.tools) and request.tool_choice != "none"
         allow_answer = request.tool_choice != "required"
-        prompt = self._prompt_tokens(request.messages, request.tools if use_tools else [], allow_answer)
+        prompt_text, add_bos = self._prompt_text(request.messages, request.tools if use_tools else [], allow_answer)
+        prompt = llama.tokenize(prompt_text.encode("utf-8"), add_bos=add_bos, special=True)
         if request.prefill:
             prompt += llama.tokenize(request.prefill.encode("utf-8"), add_bos=False, special=False)
+        lead = prompt_text + request.prefill
+        # Reasoning templates often open the thinking block themselves (e.g. "...<think>\n").
+        opens_thinking = lead.rfind(OPEN_TAG) > lead.rfind(CLOSE_TAG)
         room = self.n_ctx - len(prompt)
         if room < 1:
             raise ContextOverflowError(
@@ -251,6 +264,7 @@ class LlamaCppModel:
         k = max(1, min(request.top_logprobs, self.top_logprobs)) if want_logprobs else 0
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         splitter = ThinkSplitter()
+        splitter.in_thinking = opens_thinking
         infos: list[TokenInfo] = []
         generated: list[int] = []
         thinking_n = 0
@@ -259,26 +273,29 @@ class LlamaCppModel:
         stop_strings = [s for s in request.stop if s]
         text_so_far = ""
 
-        tokens = list(prompt)
+        context = list(prompt)
         forced_close = False
-        gen = llama.generate(
-            tokens,
-            temp=request.temperature,
-            top_p=request.top_p,
-            top_k=40 if request.temperature > 0 else 1,
-            min_p=0.05 if request.temperature > 0 else 0.0,
-            repeat_penalty=1.0,
-            grammar=grammar,
-        )
-        extra_tokens: list[int] | None = None
+        waits = 0
+
+        def start(tokens: list[int]) -> Any:
+            return llama.generate(
+                tokens,
+                temp=request.temperature,
+                top_p=request.top_p,
+                top_k=40 if request.temperature > 0 else 1,
+                min_p=0.05 if request.temperature > 0 else 0.0,
+                repeat_penalty=1.0,
+                grammar=grammar,
+            )
+
+        gen = start(context)
         try:
             while True:
                 try:
-                    token = gen.send(extra_tokens) if extra_tokens else next(gen)
+                    token = next(gen)
                 except StopIteration:
                     finish = "stop"
                     break
-                extra_tokens = None
                 if cancel.cancelled:
                     finish = "cancelled"
                     break
@@ -290,9 +307,33 @@ class LlamaCppModel:
                     logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx, -1), shape=(n_vocab,))
                     info = self._token_info(np, logits, token, k)
                 generated.append(token)
-                piece = decoder.decode(llama.detokenize([token]))
+                context.append(token)
+                piece = decoder.decode(llama.detokenize([token], special=True))
                 was_thinking = splitter.in_thinking
                 pieces = splitter.feed(piece)
+                if (
+                    was_thinking
+                    and not splitter.in_thinking
+                    and thinking_n < request.min_thinking
+                    and waits < 4
+                    and thinking_n + answer_n + 8 < max_tokens
+                ):
+                    # The model closed its thinking too early: take the close back and make it go on.
+                    waits += 1
+                    gen.close()
+                    context = self._drop_close_tag(context, len(prompt))
+                    wait = llama.tokenize("\nWait,".encode(), add_bos=False, special=False)
+                    context.extend(wait)
+                    thinking_n += 1 + len(wait)
+                    splitter.in_thinking, splitter.closed_thinking = True, False
+                    splitter.answer = ""
+                    pieces = [(kind, text) for kind, text in pieces if kind == "thinking"] + splitter.feed("\nWait,")
+                    for kind, text in pieces:
+                        if on_delta is not None:
+                            on_delta(kind, text)
+                    text_so_far += piece
+                    gen = start(context)
+                    continue
                 if was_thinking or splitter.in_thinking:
                     thinking_n += 1
                 else:
@@ -315,12 +356,18 @@ class LlamaCppModel:
                     and thinking_n >= request.thinking_budget
                 ):
                     # Budget forcing: end the thinking here and make the model answer.
+                    # Restarting from the extended context reuses the KV cache for the shared prefix.
                     forced_close = True
-                    extra_tokens = llama.tokenize(f"\n{CLOSE_TAG}\n\n".encode(), add_bos=False, special=True)
-                    thinking_n += len(extra_tokens)
+                    close = llama.tokenize(f"\n{CLOSE_TAG}\n\n".encode(), add_bos=False, special=True)
+                    if thinking_n + answer_n + len(close) >= max_tokens:
+                        break
+                    gen.close()
+                    context.extend(close)
+                    thinking_n += len(close)
                     for kind, text in splitter.feed(f"\n{CLOSE_TAG}\n\n"):
                         if on_delta is not None:
                             on_delta(kind, text)
+                    gen = start(context)
         finally:
             gen.close()
         for kind, text in splitter.flush():
@@ -347,6 +394,15 @@ class LlamaCppModel:
             finish_reason=finish,  # type: ignore[arg-type]
             model=self.name,
         )
+
+    def _drop_close_tag(self, context: list[int], floor: int) -> list[int]:
+        """``context`` without the trailing tokens that spell the closing think tag."""
+        tail = ""
+        cut = len(context)
+        while cut > floor and CLOSE_TAG not in tail:
+            cut -= 1
+            tail = self._llama.detokenize([context[cut]], special=True).decode("utf-8", errors="replace") + tail
+        return context[:cut] if CLOSE_TAG in tail else context
 
     def _token_info(self, np: Any, logits: Any, token: int, k: int) -> TokenInfo:
         top_ids = np.argpartition(logits, -k)[-k:]

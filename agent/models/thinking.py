@@ -29,17 +29,22 @@ class ThinkSplitter:
         self._pending += text
         out: list[Piece] = []
         while self._pending:
-            tag = CLOSE_TAG if self.in_thinking else OPEN_TAG
-            idx = self._pending.find(tag)
+            if self.in_thinking:
+                tag, idx = CLOSE_TAG, self._pending.find(CLOSE_TAG)
+            else:
+                # Outside thinking a stray closing tag (a model echoing one) is dropped.
+                hits = [(i, t) for t in (OPEN_TAG, CLOSE_TAG) if (i := self._pending.find(t)) >= 0]
+                idx, tag = min(hits) if hits else (-1, OPEN_TAG)
             if idx >= 0:
                 self._emit(out, self._pending[:idx])
                 self._pending = self._pending[idx + len(tag) :]
-                self.in_thinking = not self.in_thinking
+                if tag == OPEN_TAG or self.in_thinking:
+                    self.in_thinking = not self.in_thinking
                 if not self.in_thinking:
-                    self.closed_thinking = True
+                    self.closed_thinking = self.closed_thinking or tag == CLOSE_TAG
                     self._pending = self._pending.lstrip("\n") if not self.answer else self._pending
                 continue
-            keep = _partial_suffix(self._pending, tag)
+            keep = max(_partial_suffix(self._pending, OPEN_TAG), _partial_suffix(self._pending, CLOSE_TAG))
             self._emit(out, self._pending[: len(self._pending) - keep])
             self._pending = self._pending[len(self._pending) - keep :]
             break
