@@ -282,9 +282,20 @@ class RunController:
             self._decide(step, "keep", "fast", None, action.reason)
 
         if result.tool_calls:
-            await self._run_tools(messages, result, step)
-            self._finish_step(step, spent_before)
-            return None
+            mark = len(messages)
+            any_ok = await self._run_tools(messages, result, step)
+            grammar_tools = step.route == "think" and not a.native_tools(a.thinker)
+            if any_ok or not grammar_tools:
+                self._finish_step(step, spent_before)
+                return None
+            # A grammar-forced tool call that failed (a local model reaching for a tool that does not
+            # fit the question): drop it and let the thinker answer with prompted reasoning instead.
+            del messages[mark:]
+            level = step.level or "medium"
+            thought = await self._cot(messages, level, a.levels[level], parallel=True)
+            if thought is None:
+                raise BudgetStop("budget too small to think after a failed tool call")
+            result = thought
 
         answer = result.text
         if answer:
@@ -482,8 +493,9 @@ class RunController:
 
     # -- tools -------------------------------------------------------------------------------
 
-    async def _run_tools(self, messages: list[Message], result: Completion, step: Step) -> None:
-        a = self.agent
+    async def _run_tools(self, messages: list[Message], result: Completion, step: Step) -> bool:
+        """Run the calls, append them and their results to ``messages``; True when any succeeded."""
+        any_ok = False
         messages.append(Message(role="assistant", content=result.text, tool_calls=result.tool_calls))
         for call in result.tool_calls:
             self.emit(ToolCalled(step=self.step_no, call_id=call.id, name=call.name, arguments=call.arguments))
@@ -501,6 +513,8 @@ class RunController:
                 ToolReturned(step=self.step_no, call_id=call.id, name=call.name, ok=outcome[0], content=outcome[1], seconds=outcome[2])
             )
             messages.append(Message(role="tool", content=outcome[1], tool_call_id=call.id, name=call.name))
+            any_ok = any_ok or outcome[0]
+        return any_ok
 
     async def _call_tool(self, call: ToolCall) -> tuple[bool, str, float]:
         a = self.agent

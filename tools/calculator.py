@@ -29,8 +29,8 @@ Number = int | float
 MAX_LENGTH = 500  # characters of expression text
 # Digits, operators, brackets and the known names only: constrained decoding
 # (a llama.cpp grammar built from this schema) then cannot wander into prose.
-_NAMES = "sqrt|abs|round|min|max|log|log10|exp|sin|cos|tan|floor|ceil|pi|e"
-EXPRESSION_PATTERN = rf"^([0-9(-]|{_NAMES})([0-9 +*/().,^%-]|{_NAMES})*$"
+_FUNCTIONS = r"(sqrt|abs|round|min|max|log|log10|exp|sin|cos|tan|floor|ceil)\("
+EXPRESSION_PATTERN = rf"^([0-9(-]|pi|{_FUNCTIONS})([0-9 +*/().,^%-]|pi|{_FUNCTIONS})*$"
 MAX_DEPTH = 40  # nesting depth of the syntax tree
 MAX_INT_BITS = 1024  # integers of 2**1024 (~1.8e308) and beyond are refused
 MAX_FLOAT = 1e300  # floats beyond this magnitude are refused
@@ -326,7 +326,7 @@ def format_number(value: Number) -> str:
 
 _DESCRIPTION = (
     "Evaluate an arithmetic expression and return the result. Supports + - * / // % ** (or ^), "
-    "parentheses, sqrt, abs, round, min, max, log, log10, exp, sin, cos, tan, floor, ceil, pi and e."
+    "parentheses, sqrt, abs, round, min, max, log, log10, exp, sin, cos, tan, floor, ceil and pi."
 )
 
 
