@@ -336,7 +336,8 @@ def calculator(expression: Annotated[str, Field(pattern=EXPRESSION_PATTERN, max_
 
     Supports + - * / // % ** (or ^), parentheses, the functions sqrt, abs,
     round, min, max, log, log10, exp, sin, cos, tan, floor, ceil and the
-    constants pi and e.
+    constant pi (``evaluate`` also knows ``e``; the tool's schema leaves it
+    out so a grammar cannot spell words out of single letters).
 
     Args:
         expression: The arithmetic to evaluate, e.g. "37 * 48" or "sqrt(2) / 3".
