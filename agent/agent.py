@@ -38,6 +38,7 @@ class Agent:
         levels: thinking tokens per budget level (``low`` / ``medium`` / ``high``).
         estimate: ``"staged"`` (token signals, then samples when ambiguous) or ``"tokens"`` (draft only).
         verify: ``"never"``, ``"always"``, ``"think"`` (think-route answers) or a difficulty threshold.
+        tool_timeout: seconds a tool may run when it sets no timeout of its own.
         probe_every: on models that continue a prefix, probe for the answer every this many thinking
             tokens and stop once ``probe_agreement`` probes in a row agree (0 disables).
     """
@@ -64,6 +65,7 @@ class Agent:
         answer_tokens: int = 128,
         max_steps: int = 8,
         probe_every: int = 64,
+        tool_timeout: float | None = 60.0,
         probe_agreement: int = 3,
         output_retries: int = 2,
         workspace: str | Path | None = None,
@@ -94,6 +96,7 @@ class Agent:
         self.answer_tokens = answer_tokens
         self.min_escalation_tokens = 32
         self.probe_every = probe_every
+        self.tool_timeout = tool_timeout
         self.probe_agreement = probe_agreement
         self.max_steps = max_steps
         self.output_retries = output_retries

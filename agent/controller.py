@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import BaseModel, ValidationError
@@ -520,8 +521,19 @@ class RunController:
         a = self.agent
         if call.name == "invalid":
             return False, f"Your tool call was not valid JSON of the form {{\"tool\": NAME, \"arguments\": {{...}}}}: {call.arguments[:200]}", 0.0
-        context = ToolContext(workspace=a.workspace, remaining=self.ledger.remaining())
-        res = await a.toolset.call(call.name, call.arguments, context)
+        left = self.ledger.remaining()
+        context = ToolContext(workspace=a.workspace, remaining=left)
+        tool = a.toolset.get(call.name) if call.name in a.toolset else None
+        limit = tool.timeout if tool is not None and tool.timeout is not None else a.tool_timeout
+        if left.seconds is not None:
+            limit = min(limit, left.seconds) if limit is not None else left.seconds
+        started = time.perf_counter()
+        try:
+            res = await asyncio.wait_for(a.toolset.call(call.name, call.arguments, context), timeout=limit)
+        except asyncio.TimeoutError:
+            if left.seconds is not None and limit == left.seconds:
+                raise BudgetStop(f"time ceiling reached while the tool {call.name} ran") from None
+            return False, f"Tool '{call.name}' timed out after {limit:g} s.", time.perf_counter() - started
         return res.ok, res.content, res.seconds
 
     # -- verification and revision -------------------------------------------------------------------

@@ -284,3 +284,60 @@ def test_run_json_shape():
     data = json.loads(json.dumps(agent.run_sync("q").to_json_dict()))
     assert set(data) >= {"output", "stop_reason", "usage", "steps"}
     assert {"route", "difficulty", "signals"} <= set(data["steps"][0])
+
+
+def test_a_hanging_tool_times_out_and_the_model_hears_about_it():
+    import time as _time
+
+    @tool
+    def hang() -> str:
+        """Never returns in time."""
+        _time.sleep(5)
+        return "late"
+
+    fast = ScriptedModel(
+        [ScriptedReply("", tool_calls=[tool_call("hang", {})], confidence=SURE), ScriptedReply("Answer: gave up", confidence=SURE)],
+        name="fast",
+    )
+    fast.supports_tools = True  # type: ignore[attr-defined]
+    agent = Agent(fast=fast, thinker=ScriptedModel(["x"], repeat_last=True), tools=[hang], estimate="tokens", tool_timeout=0.2)
+    started = _time.perf_counter()
+    result = agent.run_sync("q")
+    assert _time.perf_counter() - started < 3
+    assert "timed out" in result.steps[0].tool_calls[0]["result"]
+    assert result.stop_reason == "final"
+
+
+def test_tools_see_the_remaining_budget():
+    from tools import ToolContext
+
+    seen = []
+
+    @tool
+    def peek(ctx: ToolContext) -> str:
+        """Report the remaining tokens."""
+        seen.append(ctx.remaining.tokens)
+        return "ok"
+
+    fast = ScriptedModel(
+        [ScriptedReply("", tool_calls=[tool_call("peek", {})], confidence=SURE), ScriptedReply("Answer: ok", confidence=SURE)],
+        name="fast",
+    )
+    fast.supports_tools = True  # type: ignore[attr-defined]
+    agent = Agent(fast=fast, thinker=ScriptedModel(["x"], repeat_last=True), tools=[peek], estimate="tokens")
+    agent.run_sync("q", budget=Budget(max_tokens=500))
+    assert seen and 0 < seen[0] < 500
+
+
+def test_without_logprobs_difficulty_falls_back_to_sample_agreement():
+    fast = ScriptedModel(
+        [ScriptedReply("The answer is 85", logprobs=False)] + [ScriptedReply(t, logprobs=False) for t in ["85", "85", "86", "85"]],
+        name="fast",
+    )
+    agent = Agent(fast=fast, thinker=ScriptedModel(["Answer: 85"], repeat_last=True))
+    result = agent.run_sync("37 + 48?")
+    step = result.steps[0]
+    assert step.estimate_stage == "samples"
+    assert "agreement" in step.signals_used
+    assert "mean_entropy" not in step.signals
+    assert step.signals["agreement"] == pytest.approx(0.8)
