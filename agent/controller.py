@@ -8,14 +8,13 @@ spend past the ceiling.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import BaseModel, ValidationError
 
 from agent.budget import Ledger
-from agent.errors import BudgetExceededError, ThinkdialError
+from agent.errors import BudgetExceededError, ContextOverflowError, ThinkdialError
 from agent.models.base import Completion, Message, Model, ModelRequest, ToolCall, Usage
 from agent.result import RunResult, Step
 from agent.trace import (
@@ -107,8 +106,6 @@ class RunController:
         if request.get("prefill"):
             prompt_tokens += model.count_tokens([Message(role="assistant", content=request["prefill"])])
         if model.context_window is not None and prompt_tokens >= model.context_window:
-            from agent.errors import ContextOverflowError
-
             raise ContextOverflowError(
                 f"The prompt ({prompt_tokens} tokens) does not fit {model.name}'s context window ({model.context_window}).",
                 "Shorten the task or use a model with a larger context.",
@@ -604,6 +601,3 @@ class RunController:
                 convo = [*convo, Message(role="assistant", content=c.text), Message(role="user", content=f"Invalid: {exc}. Fix it.")]
         return answer, "error", f"could not produce a valid {output_type.__name__}: {error}"
 
-
-def json_dumps(value: Any) -> str:
-    return json.dumps(value, default=str)
