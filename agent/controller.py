@@ -202,7 +202,7 @@ class RunController:
         if stop_reason != "final":
             output = self.best
             if stop_reason == "budget" and self.ledger.budget.strict:
-                self.emit(Final(output=str(output), stop_reason="budget", usage=self.ledger.spent, message=message))
+                self.emit(Final(output=str(output), stop_reason="budget", usage=self._usage(), message=message))
                 raise BudgetExceededError(message, "Raise the ceiling or pass strict=False to get the best answer so far.")
         if a.output_type is not None and stop_reason == "final":
             output, stop_reason, message = await self._structured(messages, output)
@@ -210,12 +210,16 @@ class RunController:
             Final(
                 output=output.model_dump_json() if isinstance(output, BaseModel) else str(output),
                 stop_reason=stop_reason,  # type: ignore[arg-type]
-                usage=self.ledger.spent,
+                usage=self._usage(),
                 message=message,
                 step=self.step_no,
             )
         )
-        return RunResult(output=output, stop_reason=stop_reason, usage=self.ledger.spent, steps=self.steps, message=message)  # type: ignore[arg-type]
+        return RunResult(output=output, stop_reason=stop_reason, usage=self._usage(), steps=self.steps, message=message)  # type: ignore[arg-type]
+
+    def _usage(self) -> Usage:
+        """What the run spent, with ``seconds`` as its wall-clock time."""
+        return self.ledger.spent.model_copy(update={"seconds": self.ledger.elapsed()})
 
     def _initial_messages(self) -> list[Message]:
         msgs: list[Message] = []
