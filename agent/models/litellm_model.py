@@ -227,10 +227,29 @@ class LiteLLMModel:
                     if on_delta is None:
                         response = await litellm.acompletion(**kwargs)
                         return self._from_response(response, started)
-                    return await self._stream(litellm, kwargs, on_delta, started)
+                    streamed = await self._stream(litellm, kwargs, on_delta, started)
+                    return self._with_usage_floor(streamed, request)
         except Exception as exc:  # noqa: BLE001 - translated below
             raise self._translate(litellm, exc) from exc
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _with_usage_floor(self, completion: Completion, request: ModelRequest) -> Completion:
+        """Streamed usage may be litellm's own estimate when the server sends none: never book
+        less than our prompt estimate or the tokens we saw, so the ledger cannot under-count."""
+        u = completion.usage
+        seen = len(completion.tokens) if completion.tokens else 0
+        input_n = max(u.input_tokens, self.count_tokens(request.messages, request.tools))
+        output_n = max(u.output_tokens, seen)
+        if (input_n, output_n) == (u.input_tokens, u.output_tokens):
+            return completion
+        usage = u.model_copy(
+            update={
+                "input_tokens": input_n,
+                "output_tokens": output_n,
+                "cost_usd": self.pricing.cost(input_n, output_n + u.thinking_tokens),
+            }
+        )
+        return completion.model_copy(update={"usage": usage})
 
     def _translate(self, litellm: Any, exc: Exception) -> Exception:
         ex = litellm.exceptions
