@@ -118,6 +118,7 @@ class LiteLLMModel:
         self.gives_logprobs = "logprobs" in params and not self.supports_reasoning
         self.supports_tools = "tools" in params
         self.supports_prefill = self.provider == "anthropic"
+        self._template_overhead = 32
 
     def _model_info(self, litellm: Any) -> dict[str, Any]:
         try:
@@ -125,8 +126,7 @@ class LiteLLMModel:
         except Exception:  # noqa: BLE001 - models missing from the cost map are fine
             return {}
 
-    def count_tokens(self, messages: list[Message], tools: list[ToolSpec] | None = None) -> int:
-        """litellm's token count of the prompt, plus a safety margin (remote tokenizers differ)."""
+    def _raw_count(self, messages: list[Message], tools: list[ToolSpec] | None) -> int:
         litellm = import_litellm()
         try:
             n = litellm.token_counter(model=self.model, messages=self._messages(messages))
@@ -134,7 +134,21 @@ class LiteLLMModel:
             n = sum(len(m.content.encode()) for m in messages) // 3 + 8 * len(messages)
         if tools:
             n += len(json.dumps([t.model_dump() for t in tools])) // 3
-        return math.ceil(n * PROMPT_TOKEN_MARGIN) + 8
+        return n
+
+    def count_tokens(self, messages: list[Message], tools: list[ToolSpec] | None = None) -> int:
+        """An upper estimate of the prompt: litellm's count plus a margin.
+
+        The server's chat template adds tokens litellm cannot see (a default
+        system prompt, role markers), so the margin is 10 % plus the largest
+        template overhead observed so far on this model (at least 32 tokens).
+        """
+        n = self._raw_count(messages, tools)
+        return math.ceil(n * PROMPT_TOKEN_MARGIN) + self._template_overhead
+
+    def _observe_prompt(self, request: ModelRequest, reported: int) -> None:
+        overhead = reported - self._raw_count(request.messages, request.tools) + 8
+        self._template_overhead = max(self._template_overhead, overhead)
 
     # -- request building ----------------------------------------------------
 
@@ -226,7 +240,9 @@ class LiteLLMModel:
                 with attempt:
                     if on_delta is None:
                         response = await litellm.acompletion(**kwargs)
-                        return self._from_response(response, started)
+                        completion = self._from_response(response, started)
+                        self._observe_prompt(request, completion.usage.input_tokens)
+                        return completion
                     streamed = await self._stream(litellm, kwargs, on_delta, started)
                     return self._with_usage_floor(streamed, request)
         except Exception as exc:  # noqa: BLE001 - translated below
