@@ -61,13 +61,18 @@ def _fallback_samples_model() -> LogisticCalibration:
     )
 
 
+def hand_set_calibration() -> dict[str, LogisticCalibration]:
+    """The hand-set models used before any fit (tests use them to stay independent of the shipped fit)."""
+    return {"tokens": _fallback_tokens_model(), "samples": _fallback_samples_model()}
+
+
 def load_calibration(path: str | Path | None = None) -> dict[str, LogisticCalibration]:
     """The ``tokens`` and ``samples`` models from a calibration file (the shipped defaults when None)."""
     file = Path(path) if path is not None else DEFAULT_CALIBRATION_FILE
     if file.exists():
         data = json.loads(file.read_text())
         return {k: LogisticCalibration.from_dict(v) for k, v in data["models"].items()}
-    return {"tokens": _fallback_tokens_model(), "samples": _fallback_samples_model()}
+    return hand_set_calibration()
 
 
 def answer_span_entropy(completion: CompletionLike, answer: str | None) -> float | None:

@@ -12,7 +12,7 @@ from agent import Agent, Budget
 from agent.errors import BudgetExceededError
 from agent.models import Pricing, ScriptedModel, ScriptedReply, tool_call
 from agent.trace import read_trace
-from policies.difficulty import DifficultyEstimator
+from policies.difficulty import DifficultyEstimator, hand_set_calibration
 from policies.routing import RouteAction, RouteContext
 from tools import tool
 
@@ -24,6 +24,8 @@ def make_agent(fast_script, thinker_script=None, **kw) -> tuple[Agent, ScriptedM
     fast = ScriptedModel(fast_script, name="fast")
     thinker = ScriptedModel(thinker_script or ["Answer: 42"], name="thinker", repeat_last=True)
     kw.setdefault("estimate", "tokens")
+    # The hand-set calibration keeps these mechanics tests independent of the shipped fit.
+    kw.setdefault("estimator", DifficultyEstimator(calibration=hand_set_calibration()))
     return Agent(fast=fast, thinker=thinker, **kw), fast, thinker
 
 
@@ -170,7 +172,7 @@ def test_unaffordable_escalation_keeps_the_draft_and_says_why():
     priced = Pricing(input_per_mtok=1000.0, output_per_mtok=1000.0)  # $0.001 per token
     fast = ScriptedModel([ScriptedReply("maybe 41", confidence=UNSURE)], name="fast")
     thinker = ScriptedModel(["Answer: 42"], name="thinker", pricing=priced, repeat_last=True)
-    agent = Agent(fast=fast, thinker=thinker, estimate="tokens")
+    agent = Agent(fast=fast, thinker=thinker, estimate="tokens", estimator=DifficultyEstimator(calibration=hand_set_calibration()))
     result = agent.run_sync("q", budget=Budget(max_cost_usd=0.02))
     step = result.steps[0]
     assert step.route == "fast"

@@ -13,6 +13,7 @@ pytest.importorskip("textual")
 
 from textual.widgets import Collapsible, Input, Markdown, OptionList, ProgressBar  # noqa: E402
 
+from policies.difficulty import DifficultyEstimator, hand_set_calibration
 from agent import Agent  # noqa: E402
 from agent.errors import ModelFileError  # noqa: E402
 from agent.models import Pricing, ScriptedModel, ScriptedReply, tool_call  # noqa: E402
@@ -41,7 +42,10 @@ def scripted_app(fast: list[Any], thinker: list[Any] | None = None, **kwargs: An
     return ChatApp(
         fast=fast_model,
         thinker=thinker_model,
-        agent_factory=lambda f, t: Agent(fast=f, thinker=t, estimate="tokens", tools=tools),
+        agent_factory=lambda f, t: Agent(
+            fast=f, thinker=t, estimate="tokens", tools=tools,
+            estimator=DifficultyEstimator(calibration=hand_set_calibration()),  # independent of the shipped fit
+        ),
         **kwargs,
     )
 
@@ -387,7 +391,10 @@ async def test_model_command_switches_models() -> None:
         await until(pilot, lambda: app.agent is not None)
         replacement = ScriptedModel(["from the new model"], name="new-fast", repeat_last=True)
         app.fast_spec = None
-        app.agent_factory = lambda f, t: Agent(fast=replacement if f == "new-fast" else f, thinker=t, estimate="tokens")
+        app.agent_factory = lambda f, t: Agent(
+            fast=replacement if f == "new-fast" else f, thinker=t, estimate="tokens",
+            estimator=DifficultyEstimator(calibration=hand_set_calibration()),
+        )
         await command(pilot, app, "/model fast new-fast")
         await until(pilot, lambda: app.agent is not None and app.agent.fast.name == "new-fast")
         assert "fast: new-fast" in str(app.query_one("#status-models").render())
