@@ -32,7 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.questions import generate, is_correct  # noqa: E402
 from policies.calibration import LogisticCalibration, auroc  # noqa: E402
-from policies.difficulty import DEFAULT_CALIBRATION_FILE, DifficultyEstimator, Estimate  # noqa: E402
+from policies.difficulty import (  # noqa: E402
+    DEFAULT_CALIBRATION_FILE,
+    SAMPLE_FEATURES,
+    TOKEN_FEATURES,
+    DifficultyEstimator,
+    Estimate,
+)
 
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLES = 5
@@ -78,9 +84,6 @@ def load(split: str) -> list[dict]:
     return [json.loads(line) for line in (DATA / f"difficulty_{split}.jsonl").open()]
 
 
-TOKEN_FEATURES = ["mean_entropy", "min_token_prob", "group_confidence", "tail_confidence", "answer_entropy"]
-
-
 def fit(train: list[dict]) -> dict[str, LogisticCalibration]:
     answered = [r for r in train if r["stage"] != "no_answer"]
     labels = [0 if r["fast_correct"] else 1 for r in answered]
@@ -90,7 +93,7 @@ def fit(train: list[dict]) -> dict[str, LogisticCalibration]:
         sig = dict(r["signals"])
         sig["tokens_difficulty"] = tokens.predict(sig)
         rows.append(sig)
-    samples = LogisticCalibration.fit(rows, labels, ["agreement", "draft_agrees", "tokens_difficulty"], l2=1.0)
+    samples = LogisticCalibration.fit(rows, labels, SAMPLE_FEATURES, l2=1.0)
     return {"tokens": tokens, "samples": samples}
 
 

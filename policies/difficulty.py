@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 from policies.answers import extract_answer, normalize_answer
 from policies.calibration import LogisticCalibration
@@ -25,7 +25,7 @@ from policies.signals import CompletionLike, agreement, compute_token_signals
 DEFAULT_CALIBRATION_FILE = Path(__file__).with_name("calibration_default.json")
 
 TOKEN_FEATURES = ["mean_entropy", "min_token_prob", "group_confidence", "tail_confidence", "answer_entropy"]
-SAMPLE_FEATURES = ["agreement", "draft_agrees"]
+SAMPLE_FEATURES = ["agreement", "draft_agrees", "tokens_difficulty"]
 
 
 @dataclass
@@ -115,7 +115,7 @@ class DifficultyEstimator:
     def from_draft(self, draft: CompletionLike, finish_reason: str = "stop") -> Estimate:
         """Stage 1: the draft alone."""
         answer = extract_answer(getattr(draft, "text", ""))
-        if answer is None or finish_reason == "length" and answer is None:
+        if answer is None:
             return Estimate(1.0, {"has_answer": 0.0}, ["has_answer"], "no_answer", None)
         signals = compute_token_signals(draft)
         span = answer_span_entropy(draft, answer)
@@ -153,7 +153,3 @@ class DifficultyEstimator:
         used = [f for f in model.features if f in signals]
         return Estimate(d, signals, used, "samples", estimate.answer)
 
-
-def describe(estimate: Estimate) -> dict[str, Any]:
-    """A JSON-friendly view for traces."""
-    return {"difficulty": estimate.difficulty, "signals": estimate.signals, "used": estimate.used, "stage": estimate.stage}
