@@ -1,21 +1,31 @@
 """thinkdial: an agent framework with adaptive thinking budgets.
 
-``from agent import Agent, Budget`` is all most scripts need. Names load on
-first use so that ``import agent`` (and ``thinkdial --help``) stays instant.
+``from thinkdial import Agent, Budget`` is all most scripts need. Names load on
+first use so that ``import thinkdial`` (and ``thinkdial --help``) stays instant.
 """
 
 from __future__ import annotations
 
+if __name__ != "thinkdial":
+    raise ImportError(
+        f"{__name__!r} is thinkdial's source folder; import it as 'thinkdial' "
+        "(install the project with `pip install -e .`)."
+    )
+
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["Agent", "Budget", "RunResult", "Step"]
+__all__ = ["Agent", "Budget", "RunResult", "Step", "tool"]
 
 if TYPE_CHECKING:
-    from agent.agent import Agent
-    from agent.budget import Budget
-    from agent.result import RunResult, Step
+    from thinkdial.agent import Agent
+    from thinkdial.budget import Budget
+    from thinkdial.result import RunResult, Step
+    from thinkdial.tools import tool
 
-_WHERE = {"Agent": "agent.agent", "Budget": "agent.budget", "RunResult": "agent.result", "Step": "agent.result"}
+_WHERE = {
+    "Agent": "thinkdial.agent", "Budget": "thinkdial.budget", "RunResult": "thinkdial.result", "Step": "thinkdial.result",
+    "tool": "thinkdial.tools",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -23,4 +33,4 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         return getattr(importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module 'agent' has no attribute {name!r}")
+    raise AttributeError(f"module 'thinkdial' has no attribute {name!r}")

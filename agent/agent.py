@@ -8,16 +8,16 @@ from typing import Any, AsyncIterator, Callable, Literal, Sequence
 
 from pydantic import BaseModel
 
-from agent.budget import Budget, Ledger
-from agent.controller import RunController
-from agent.models.base import Message, Model, ToolSpec
-from agent.models.resolve import resolve_model
-from agent.result import RunResult
-from agent.trace import TraceWriter
-from policies.difficulty import DifficultyEstimator
-from policies.routing import DEFAULT_LEVEL_TOKENS, RoutingPolicy, get_policy
-from policies.strategies import Strategy
-from tools import Tool, ToolSet
+from thinkdial.budget import Budget, Ledger
+from thinkdial.controller import RunController
+from thinkdial.models.base import Message, Model, ToolSpec
+from thinkdial.models.resolve import resolve_model
+from thinkdial.result import RunResult
+from thinkdial.trace import TraceWriter
+from thinkdial.policies.difficulty import DifficultyEstimator
+from thinkdial.policies.routing import DEFAULT_LEVEL_TOKENS, RoutingPolicy, get_policy
+from thinkdial.policies.strategies import Strategy
+from thinkdial.tools import Tool, ToolSet
 
 VerifyMode = Literal["never", "always", "think"] | float
 

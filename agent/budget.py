@@ -14,7 +14,7 @@ from typing import Callable
 
 from pydantic import BaseModel, Field
 
-from agent.models.base import Pricing, Usage
+from thinkdial.models.base import Pricing, Usage
 
 
 class Budget(BaseModel):

@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _budget(args: argparse.Namespace, config: Any) -> Any:
-    from agent.budget import Budget
+    from thinkdial.budget import Budget
 
     b = config.budget
     return Budget(
@@ -75,12 +75,12 @@ def _verify_mode(value: str) -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from agent.agent import Agent
-    from agent.config import load_config
-    from agent.models.base import Pricing
-    from agent.models.resolve import resolve_model
-    from policies.routing import get_policy
-    from tools import calculator
+    from thinkdial.agent import Agent
+    from thinkdial.config import load_config
+    from thinkdial.models.base import Pricing
+    from thinkdial.models.resolve import resolve_model
+    from thinkdial.policies.routing import get_policy
+    from thinkdial.tools import calculator
 
     config = load_config(args.config)
     pricing = Pricing(**config.prices.model_dump())
@@ -131,8 +131,8 @@ def _print_result(result: Any) -> None:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from agent.config import load_config
-    from tui.app import run_chat
+    from thinkdial.config import load_config
+    from thinkdial.tui.app import run_chat
 
     config = load_config(args.config)
     return run_chat(
@@ -146,7 +146,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
-    from agent.trace_view import print_trace
+    from thinkdial.trace_view import print_trace
 
     print_trace(args.file)
     return 0
@@ -165,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - one clear line unless --debug
-        from agent.errors import ThinkdialError
+        from thinkdial.errors import ThinkdialError
 
         if args.debug:
             raise

@@ -32,7 +32,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from agent.errors import ThinkdialError
+from thinkdial.errors import ThinkdialError
 
 
 class ModelsConfig(BaseModel):

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import BaseModel, ValidationError
 
-from agent.budget import Ledger
-from agent.errors import BudgetExceededError, ContextOverflowError, ThinkdialError
-from agent.models.base import Completion, Message, Model, ModelRequest, ToolCall, Usage
-from agent.result import RunResult, Step
-from agent.trace import (
+from thinkdial.budget import Ledger
+from thinkdial.errors import BudgetExceededError, ContextOverflowError, ThinkdialError
+from thinkdial.models.base import Completion, Message, Model, ModelRequest, Probe, ToolCall, Usage
+from thinkdial.result import RunResult, Step
+from thinkdial.trace import (
     BudgetCheck,
     Draft,
     Final,
@@ -34,11 +34,11 @@ from agent.trace import (
     Verified,
     Revised,
 )
-from policies.answers import extract_answer, normalize_answer
-from policies.difficulty import Estimate
-from policies.routing import RouteAction, RouteContext
-from policies.signals import mean_confidence, verifier_yes_probability
-from policies.strategies import (
+from thinkdial.policies.answers import extract_answer, normalize_answer
+from thinkdial.policies.difficulty import Estimate
+from thinkdial.policies.routing import RouteAction, RouteContext
+from thinkdial.policies.signals import mean_confidence, verifier_yes_probability
+from thinkdial.policies.strategies import (
     COT_INSTRUCTION,
     SAMPLES_BY_LEVEL,
     Vote,
@@ -46,10 +46,10 @@ from policies.strategies import (
     vote_is_settled,
     weighted_vote,
 )
-from tools import ToolContext
+from thinkdial.tools import ToolContext
 
 if TYPE_CHECKING:
-    from agent.agent import Agent
+    from thinkdial.agent import Agent
 
 Emit = Callable[[Any], None]
 
@@ -105,6 +105,10 @@ class RunController:
         prompt_tokens = model.count_tokens(messages, tools)
         if request.get("prefill"):
             prompt_tokens += model.count_tokens([Message(role="assistant", content=request["prefill"])])
+        probe = request.get("probe")
+        if probe is not None:
+            # Each probe reads its suffix on top of the cached context (a token is at least one byte).
+            prompt_tokens += (max_tokens // probe.every) * len(probe.suffix.encode("utf-8"))
         if model.context_window is not None and prompt_tokens >= model.context_window:
             raise ContextOverflowError(
                 f"The prompt ({prompt_tokens} tokens) does not fit {model.name}'s context window ({model.context_window}).",
@@ -447,51 +451,39 @@ class RunController:
     async def _cot_sample(
         self, cot_messages: list[Message], budget: int, temperature: float, seed: int, stream: bool
     ) -> Completion | None:
-        """One chain of thought. On models that can continue a prefix, think in chunks and probe
-        for the answer after each (Dynasor's probe-in-the-middle): once the last
-        ``probe_agreement`` probes agree, stop thinking and answer with them."""
+        """One chain of thought. On models that can probe mid-generation, ask for the answer every
+        ``probe_every`` tokens (Dynasor's probe-in-the-middle) and stop thinking once the last
+        ``probe_agreement`` probes agree. The probe continues the cached context, so the cost stays
+        linear in the length of the thought."""
         a = self.agent
         thinker = a.thinker
         chunk = a.probe_every
-        if not getattr(thinker, "supports_prefill", False) or chunk <= 0 or budget < 2 * chunk:
+        if not getattr(thinker, "supports_probes", False) or chunk <= 0 or budget < 2 * chunk:
             return await self.call(
                 "think", "think", thinker, cot_messages, budget + a.answer_tokens,
                 min_tokens=a.min_escalation_tokens, stream=stream, temperature=temperature, seed=seed,
             )
-        reasoning = ""
-        usage = Usage()
         probes: list[str] = []
-        tokens = None
-        spent = 0
-        while spent < budget:
-            part = await self.call(
-                "think", "think", thinker, cot_messages, min(chunk, budget - spent),
-                stream=stream, temperature=temperature, seed=seed + spent, prefill=reasoning,
-            )
-            if part is None:
-                break
-            usage = usage + part.usage
-            spent += part.usage.output_tokens + part.usage.thinking_tokens
-            reasoning += (" " if reasoning and not part.text.startswith((" ", "\n")) else "") + part.text
-            tokens = tokens or part.tokens
-            if part.finish_reason != "length":
-                return Completion(text=reasoning, usage=usage, tokens=tokens, model=part.model)
-            probe = await self.call(
-                "probe", "think", thinker, cot_messages, 12, stream=False, temperature=0.0,
-                prefill=reasoning + PROBE_SUFFIX, logprobs=False,
-            )
-            if probe is None:
-                break
-            usage = usage + probe.usage
-            answer = extract_answer(probe.text.splitlines()[0] if probe.text else "")
+        settled: list[str] = []
+
+        def should_stop(line: str) -> bool:
+            answer = extract_answer(line)
             probes.append(normalize_answer(answer) if answer else "")
             recent = probes[-a.probe_agreement :]
             if len(recent) == a.probe_agreement and recent[0] and len(set(recent)) == 1:
-                self.emit(Thinking(step=self.step_no, text=f"[early exit: {a.probe_agreement} probes agree on {answer!r}]"))
-                return Completion(text=f"{reasoning}\nAnswer: {answer}", usage=usage, tokens=tokens, model=probe.model)
-        if not reasoning:
-            return None
-        return Completion(text=reasoning, usage=usage, tokens=tokens, model=thinker.name)
+                settled.append(answer or "")
+                return True
+            return False
+
+        probe = Probe(every=chunk, suffix=PROBE_SUFFIX, should_stop=should_stop)
+        result = await self.call(
+            "think", "think", thinker, cot_messages, budget + a.answer_tokens, min_tokens=a.min_escalation_tokens,
+            stream=stream, temperature=temperature, seed=seed, probe=probe,
+        )
+        if result is None or not settled:
+            return result
+        self.emit(Thinking(step=self.step_no, text=f"[early exit: {a.probe_agreement} probes agree on {settled[0]!r}]"))
+        return result.model_copy(update={"text": f"{result.text}\nAnswer: {settled[0]}"})
 
     # -- tools -------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.models.base import Usage
+from thinkdial.models.base import Usage
 
 StopReason = Literal["final", "budget", "max_steps", "error", "cancelled"]
 

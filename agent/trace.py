@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, Field, TypeAdapter
 
-from agent.models.base import Usage
+from thinkdial.models.base import Usage
 
 
 class _Event(BaseModel):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.errors import ThinkdialError
-from agent.trace import read_trace
+from thinkdial.errors import ThinkdialError
+from thinkdial.trace import read_trace
 
 
 def print_trace(path: str | Path) -> None:

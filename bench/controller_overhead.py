@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agent import Agent, Budget  # noqa: E402
-from agent.models import ModelRequest, ScriptedModel, ScriptedReply  # noqa: E402
-from agent.models.base import Message  # noqa: E402
+from thinkdial import Agent, Budget  # noqa: E402
+from thinkdial.models import ModelRequest, ScriptedModel, ScriptedReply  # noqa: E402
+from thinkdial.models.base import Message  # noqa: E402
 
 REPLY = ScriptedReply("The answer is 42 because six times seven is forty two.", confidence=0.9)
 

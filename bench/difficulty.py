@@ -31,8 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.questions import generate, is_correct  # noqa: E402
-from policies.calibration import LogisticCalibration, auroc  # noqa: E402
-from policies.difficulty import (  # noqa: E402
+from thinkdial.policies.calibration import LogisticCalibration, auroc  # noqa: E402
+from thinkdial.policies.difficulty import (  # noqa: E402
     DEFAULT_CALIBRATION_FILE,
     SAMPLE_FEATURES,
     TOKEN_FEATURES,
@@ -45,8 +45,8 @@ SAMPLES = 5
 
 
 def collect(per_kind: int) -> None:
-    from agent import Agent, Budget
-    from tools import calculator
+    from thinkdial import Agent, Budget
+    from thinkdial.tools import calculator
 
     DATA.mkdir(exist_ok=True)
     always_sample = DifficultyEstimator(ambiguous=(0.0, 1.0), samples=SAMPLES)

@@ -30,7 +30,7 @@ PROMPT = "Write a long, detailed story about a lighthouse keeper who finds a mes
 
 
 def time_help(runs: int = 7) -> float:
-    exe = [sys.executable, "-m", "agent.cli", "--help"]
+    exe = [sys.executable, "-m", "thinkdial.cli", "--help"]
     times = []
     for _ in range(runs):
         t = time.perf_counter()
@@ -50,7 +50,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
-    from agent.models import LlamaCppModel, Message, ModelRequest, embedded_model_path
+    from thinkdial.models import LlamaCppModel, Message, ModelRequest, embedded_model_path
 
     model = LlamaCppModel(embedded_model_path(), n_ctx=2048)
     model.load()

@@ -14,7 +14,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from policies.answers import extract_answer, normalize_answer
+from thinkdial.policies.answers import extract_answer, normalize_answer
 
 
 @dataclass(frozen=True)

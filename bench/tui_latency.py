@@ -37,8 +37,8 @@ import time
 t_start = time.perf_counter()
 import asyncio, json, sys
 sys.path.insert(0, {root!r})
-from tui.app import ChatApp
-from tui.widgets import AnswerView
+from thinkdial.tui.app import ChatApp
+from thinkdial.tui.widgets import AnswerView
 from textual.widgets import Input, Markdown
 
 POLICY = {policy!r}

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from policies.answers import extract_answer, normalize_answer
-from policies.calibration import LogisticCalibration
-from policies.signals import CompletionLike, agreement, compute_token_signals
+from thinkdial.policies.answers import extract_answer, normalize_answer
+from thinkdial.policies.calibration import LogisticCalibration
+from thinkdial.policies.signals import CompletionLike, agreement, compute_token_signals
 
 DEFAULT_CALIBRATION_FILE = Path(__file__).with_name("calibration_default.json")
 

@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
-from policies.answers import extract_answer, normalize_answer
+from thinkdial.policies.answers import extract_answer, normalize_answer
 
 Strategy = Literal["auto", "native", "cot", "parallel"]
 

@@ -17,14 +17,14 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 @pytest.fixture(scope="session")
 def embedded_path() -> Path:
-    from agent.models.embedded import embedded_model_path
+    from thinkdial.models.embedded import embedded_model_path
 
     return embedded_model_path()
 
 
 @pytest.fixture(scope="session")
 def embedded(embedded_path: Path):
-    from agent.models import LlamaCppModel
+    from thinkdial.models import LlamaCppModel
 
     model = LlamaCppModel(embedded_path, name="embedded", n_ctx=2048)
     model.load()

@@ -6,10 +6,10 @@ import random
 
 import pytest
 
-from agent import Agent, Budget
-from agent.budget import Ledger
-from agent.models import Pricing, ScriptedModel, ScriptedReply, Usage, tool_call
-from tools import tool
+from thinkdial import Agent, Budget
+from thinkdial.budget import Ledger
+from thinkdial.models import Pricing, ScriptedModel, ScriptedReply, Usage, tool_call
+from thinkdial.tools import tool
 
 
 def test_plan_shrinks_max_tokens_to_fit_the_token_ceiling():
@@ -64,7 +64,7 @@ def _random_reply(rng: random.Random) -> ScriptedReply | Exception:
     roll = rng.random()
     words = " ".join(rng.choice(["alpha", "beta", "42", "gamma", "x"]) for _ in range(rng.randint(0, 60)))
     if roll < 0.05:
-        from agent.errors import ModelCallError
+        from thinkdial.errors import ModelCallError
 
         return ModelCallError("flaky backend", "")
     if roll < 0.35:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-THINKDIAL = [sys.executable, "-m", "agent.cli"]
+THINKDIAL = [sys.executable, "-m", "thinkdial.cli"]
 
 
 def run(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -17,7 +17,7 @@ def run(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
 
 def test_help_imports_no_heavy_library():
     code = (
-        "import sys, agent, agent.cli; from agent import Agent, Budget; "
+        "import sys, thinkdial, thinkdial.cli; from thinkdial import Agent, Budget; "
         "print(sorted(m for m in ('litellm', 'llama_cpp', 'textual') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -8,13 +8,13 @@ import json
 import pytest
 from pydantic import BaseModel
 
-from agent import Agent, Budget
-from agent.errors import BudgetExceededError
-from agent.models import Pricing, ScriptedModel, ScriptedReply, tool_call
-from agent.trace import read_trace
-from policies.difficulty import DifficultyEstimator, hand_set_calibration
-from policies.routing import RouteAction, RouteContext
-from tools import tool
+from thinkdial import Agent, Budget
+from thinkdial.errors import BudgetExceededError
+from thinkdial.models import Pricing, ScriptedModel, ScriptedReply, tool_call
+from thinkdial.trace import read_trace
+from thinkdial.policies.difficulty import DifficultyEstimator, hand_set_calibration
+from thinkdial.policies.routing import RouteAction, RouteContext
+from thinkdial.tools import tool
 
 SURE = 0.99
 UNSURE = 0.15
@@ -264,7 +264,7 @@ def test_stream_yields_events_in_order_and_trace_file_round_trips(tmp_path):
 
 
 def test_model_failure_ends_with_error_not_a_crash():
-    from agent.errors import APIUnreachableError
+    from thinkdial.errors import APIUnreachableError
 
     agent, *_ = make_agent([APIUnreachableError("Cannot reach the API.", "Start the server.")])
     result = agent.run_sync("q")
@@ -311,7 +311,7 @@ def test_a_hanging_tool_times_out_and_the_model_hears_about_it():
 
 
 def test_tools_see_the_remaining_budget():
-    from tools import ToolContext
+    from thinkdial.tools import ToolContext
 
     seen = []
 

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from agent.errors import APIUnreachableError
-from agent.models import LiteLLMModel, Message, ModelRequest
+from thinkdial.errors import APIUnreachableError
+from thinkdial.models import LiteLLMModel, Message, ModelRequest
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +41,7 @@ def test_streaming_through_litellm(loopback_server):
 
 
 def test_agent_runs_on_the_remote_path_within_budget(loopback_server):
-    from agent import Agent, Budget
+    from thinkdial import Agent, Budget
 
     agent = Agent(fast="openai/smol", api_base=loopback_server, api_key="sk-local", estimate="tokens", policy="fast")
     result = agent.run_sync("What is the capital of France?", budget=Budget(max_tokens=400))

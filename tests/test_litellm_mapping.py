@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agent.models import LiteLLMModel, Message, ModelRequest, ToolSpec
-from agent.models.litellm_model import effort_for_budget
+from thinkdial.models import LiteLLMModel, Message, ModelRequest, ToolSpec
+from thinkdial.models.litellm_model import effort_for_budget
 
 
 def req(**kw) -> ModelRequest:

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from agent.errors import ContextOverflowError, ModelFileError
-from agent.models import LlamaCppModel, Message, ModelRequest, ToolSpec
-from agent.models.thinking import ThinkSplitter, split_thinking
+from thinkdial.errors import ContextOverflowError, ModelFileError
+from thinkdial.models import LlamaCppModel, Message, ModelRequest, ToolSpec
+from thinkdial.models.thinking import ThinkSplitter, split_thinking
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +52,7 @@ def test_sampling_with_a_seed_is_reproducible(embedded):
 
 
 def test_grammar_tool_call(embedded):
-    from tools import calculator
+    from thinkdial.tools import calculator
 
     calc = ToolSpec(name=calculator.name, description=calculator.description, parameters=calculator.parameters)
     c = embedded.complete_sync(ask("What is 37 + 48?", max_tokens=64, tools=[calc], tool_choice="required"))
@@ -103,8 +103,8 @@ def test_think_splitter_handles_tags_split_across_pieces():
 
 
 def test_embedded_agent_end_to_end_uses_the_calculator():
-    from agent import Agent, Budget
-    from tools import calculator
+    from thinkdial import Agent, Budget
+    from thinkdial.tools import calculator
 
     agent = Agent(tools=[calculator], policy="think")
     result = agent.run_sync("What is 37 + 48?", budget=Budget(max_tokens=3000))

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from policies.answers import extract_answer, looks_cut_off, normalize_answer
-from policies.signals import (
+from thinkdial.policies.answers import extract_answer, looks_cut_off, normalize_answer
+from thinkdial.policies.signals import (
     TOKEN_SIGNALS,
     agreement,
     compute_token_signals,
@@ -185,7 +185,7 @@ def test_compute_token_signals_keys():
 
 
 def test_works_on_the_real_pydantic_types_if_available():
-    base = pytest.importorskip("agent.models.base")
+    base = pytest.importorskip("thinkdial.models.base")
     t = base.TokenInfo(
         token="85",
         logprob=math.log(0.9),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from agent import Agent
-from agent.controller import PROBE_SUFFIX
-from agent.models import ModelRequest, ScriptedModel, ScriptedReply
-from policies.routing import AdaptivePolicy, FastPolicy, RouteContext, ThinkPolicy, get_policy
-from policies.strategies import Vote, split_cot, vote_is_settled, weighted_vote
+from thinkdial import Agent
+from thinkdial.controller import PROBE_SUFFIX
+from thinkdial.models import ModelRequest, ScriptedModel, ScriptedReply
+from thinkdial.policies.routing import AdaptivePolicy, FastPolicy, RouteContext, ThinkPolicy, get_policy
+from thinkdial.policies.strategies import Vote, split_cot, vote_is_settled, weighted_vote
 
 
 def test_weighted_vote_prefers_confident_agreement_and_drops_the_least_confident():
@@ -39,20 +39,18 @@ def test_parallel_cot_stops_early_once_the_vote_is_settled():
 
 
 def test_probe_in_the_middle_exits_long_thinking_when_probes_agree():
-    def thinker_reply(request: ModelRequest):
-        if request.prefill.endswith(PROBE_SUFFIX):
-            return ScriptedReply(" 42")
-        return ScriptedReply(" ".join(["reasoning"] * 200))
-
     fast = ScriptedModel([ScriptedReply("hmm 41", confidence=0.1)], name="fast")
-    thinker = ScriptedModel(thinker_reply, name="thinker")
+    thinker = ScriptedModel([ScriptedReply(" ".join(["reasoning"] * 200), probes=["41", "42"])], name="thinker")
     agent = Agent(fast=fast, thinker=thinker, estimate="tokens", thinking="cot", probe_every=16, probe_agreement=3)
     result = agent.run_sync("six times seven?", policy="think")
     assert result.output == "42"
-    kinds = ["probe" if r.prefill.endswith(PROBE_SUFFIX) else "chunk" for r in thinker.requests]
-    assert kinds == ["chunk", "probe"] * 3
-    # each chunk continues the reasoning so far
-    assert thinker.requests[2].prefill.startswith("reasoning")
+    # one request: the probes ride on the same generation instead of re-sending the growing context
+    assert len(thinker.requests) == 1
+    probe = thinker.requests[0].probe
+    assert probe is not None and probe.every == 16 and probe.suffix == PROBE_SUFFIX
+    # probes at 16, 32, 48 and 64 tokens: "41", then "42" three times in a row
+    step = result.steps[0]
+    assert step.usage.thinking_tokens + step.usage.output_tokens < 100
     assert result.usage.total_tokens < 1024  # far less than the medium budget
 
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import pytest
 from pydantic import BaseModel
 
-from tools import (
+from thinkdial.tools import (
     Tool,
     ToolContext,
     ToolResult,
@@ -568,7 +568,10 @@ def test_python_runner_memory_limit() -> None:
 def test_tools_package_does_not_import_other_packages() -> None:
     import subprocess
 
-    code = "import sys, tools; print([m for m in ('agent', 'policies', 'tui') if m in sys.modules])"
+    code = (
+        "import sys, thinkdial.tools; "
+        "print(sorted(m for m in sys.modules if m.startswith('thinkdial.') and not m.startswith('thinkdial.tools')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "[]"

@@ -13,15 +13,15 @@ pytest.importorskip("textual")
 
 from textual.widgets import Collapsible, Input, Markdown, OptionList, ProgressBar  # noqa: E402
 
-from policies.difficulty import DifficultyEstimator, hand_set_calibration
-from agent import Agent  # noqa: E402
-from agent.errors import ModelFileError  # noqa: E402
-from agent.models import Pricing, ScriptedModel, ScriptedReply, tool_call  # noqa: E402
-from tui.app import ChatApp  # noqa: E402
-from tui.commands import CommandError, parse_command  # noqa: E402
-from tui.screens import HelpScreen, HistoryScreen, TraceScreen  # noqa: E402
-from tui.storage import ChatMessage, Conversation, ConversationStore, conversations_dir  # noqa: E402
-from tui.widgets import AnswerView, Badge, Note, UserMessage  # noqa: E402
+from thinkdial.policies.difficulty import DifficultyEstimator, hand_set_calibration
+from thinkdial import Agent  # noqa: E402
+from thinkdial.errors import ModelFileError  # noqa: E402
+from thinkdial.models import Pricing, ScriptedModel, ScriptedReply, tool_call  # noqa: E402
+from thinkdial.tui.app import ChatApp  # noqa: E402
+from thinkdial.tui.commands import CommandError, parse_command  # noqa: E402
+from thinkdial.tui.screens import HelpScreen, HistoryScreen, TraceScreen  # noqa: E402
+from thinkdial.tui.storage import ChatMessage, Conversation, ConversationStore, conversations_dir  # noqa: E402
+from thinkdial.tui.widgets import AnswerView, Badge, Note, UserMessage  # noqa: E402
 
 PRICING = Pricing(input_per_mtok=100.0, output_per_mtok=400.0)
 SIZE = (110, 40)
@@ -149,7 +149,7 @@ async def test_badge_shows_think_for_uncertain_draft_and_draft_is_superseded() -
 
 
 async def test_tool_calls_show_inline_and_collapsed() -> None:
-    from tools import tool
+    from thinkdial.tools import tool
 
     @tool
     def calculator(expression: str) -> str:
@@ -448,7 +448,7 @@ def test_import_tui_is_light() -> None:
     import subprocess
     import sys
 
-    code = "import sys, tui; assert 'textual' not in sys.modules, 'textual imported'"
+    code = "import sys, thinkdial.tui; assert 'textual' not in sys.modules, 'textual imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -28,8 +28,8 @@ import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic.fields import FieldInfo
 
-from tools._docstring import parse_docstring
-from tools._schema import clean_schema, describe_type
+from thinkdial.tools._docstring import parse_docstring
+from thinkdial.tools._schema import clean_schema, describe_type
 
 __all__ = ["Tool", "ToolContext", "ToolResult", "ToolSet", "as_tool", "render_value", "tool", "tool_call_schema"]
 

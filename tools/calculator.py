@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from tools.base import tool
+from thinkdial.tools.base import tool
 
 __all__ = ["calculator", "evaluate", "format_number", "normalize_expression"]
 

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tools.base import Tool, tool
+from thinkdial.tools.base import Tool, tool
 
 __all__ = ["resolve_inside", "workspace_tools"]
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tools.base import Tool, tool
+from thinkdial.tools.base import Tool, tool
 
 try:  # POSIX only; elsewhere the code runs without resource limits
     import resource

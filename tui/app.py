@@ -20,14 +20,14 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Input
 from textual.worker import Worker
 
-from agent.budget import Budget
-from agent.models.base import Usage
-from agent.trace import Final, ModelCalled
-from tui.commands import Command, CommandError, parse_command
-from tui.screens import HelpScreen, HistoryScreen, TraceScreen
-from tui.steps import trace_markdown
-from tui.storage import ChatMessage, Conversation, ConversationStore
-from tui.widgets import AnswerView, LoadingBar, Note, StatusBar, UserMessage
+from thinkdial.budget import Budget
+from thinkdial.models.base import Usage
+from thinkdial.trace import Final, ModelCalled
+from thinkdial.tui.commands import Command, CommandError, parse_command
+from thinkdial.tui.screens import HelpScreen, HistoryScreen, TraceScreen
+from thinkdial.tui.steps import trace_markdown
+from thinkdial.tui.storage import ChatMessage, Conversation, ConversationStore
+from thinkdial.tui.widgets import AnswerView, LoadingBar, Note, StatusBar, UserMessage
 
 ModelSpec = Any
 """A model object or a model string (``"embedded"``, a ``.gguf`` path, a litellm name); None = embedded."""
@@ -47,7 +47,7 @@ def _spec_name(spec: ModelSpec) -> str:
 def describe_error(exc: BaseException) -> str:
     """A one-line, readable description of an exception for the chat."""
     text = str(exc).strip() or type(exc).__name__
-    from agent.errors import ThinkdialError
+    from thinkdial.errors import ThinkdialError
 
     if isinstance(exc, ThinkdialError):
         return text
@@ -200,7 +200,7 @@ class ChatApp(App[int]):
             if self.agent_factory is not None:
                 agent = self.agent_factory(fast, thinker)
             else:
-                from agent import Agent
+                from thinkdial import Agent
 
                 agent = Agent(fast=fast, thinker=thinker, **self.agent_options)
             seen: set[int] = set()

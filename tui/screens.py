@@ -13,8 +13,8 @@ from rich.markdown import Markdown as RichMarkdown
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.commands import help_markdown
-from tui.storage import ConversationInfo
+from thinkdial.tui.commands import help_markdown
+from thinkdial.tui.storage import ConversationInfo
 
 
 class _Dialog(ModalScreen[None]):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from agent.models.base import Usage
-from agent.trace import (
+from thinkdial.models.base import Usage
+from thinkdial.trace import (
     BudgetCheck,
     Final,
     ModelCalled,
@@ -25,7 +25,7 @@ from agent.trace import (
     Verified,
     parse_event,
 )
-from tui.storage import StepSummary
+from thinkdial.tui.storage import StepSummary
 
 _GAUGE = "▁▂▃▄▅▆▇█"
 

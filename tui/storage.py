@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.models.base import Message, Usage
+from thinkdial.models.base import Message, Usage
 
 AnswerStatus = Literal["final", "budget", "max_steps", "error", "cancelled", "streaming"]
 

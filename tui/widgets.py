@@ -14,9 +14,9 @@ from textual.message import Message as TextualMessage
 from textual.widgets import Collapsible, Label, LoadingIndicator, Markdown, ProgressBar, Static
 from textual.widgets.markdown import MarkdownStream
 
-from agent.budget import Budget
-from agent.models.base import Usage
-from agent.trace import (
+from thinkdial.budget import Budget
+from thinkdial.models.base import Usage
+from thinkdial.trace import (
     Final,
     Revised,
     RouteDecision,
@@ -26,8 +26,8 @@ from agent.trace import (
     ToolCalled,
     ToolReturned,
 )
-from tui.steps import AnswerTracker, gauge, money, route_label
-from tui.storage import ChatMessage, StepSummary
+from thinkdial.tui.steps import AnswerTracker, gauge, money, route_label
+from thinkdial.tui.storage import ChatMessage, StepSummary
 
 #: Answer phases whose streamed text is shown (samples and verifier calls are not streamed to the chat).
 SHOWN_PHASES = ("draft", "think", "revise")
@@ -382,7 +382,7 @@ class AnswerView(Vertical, can_focus=True):
         """This answer's trace events (live, or loaded from the saved record)."""
         if self.tracker.events:
             return list(self.tracker.events)
-        from tui.steps import events_from_dicts
+        from thinkdial.tui.steps import events_from_dicts
 
         return events_from_dicts(self.record.trace)
 

@@ -1,6 +1,6 @@
 """Model backends. Each module imports its heavy library only when a model is used."""
 
-from agent.models.base import (
+from thinkdial.models.base import (
     Completion,
     Message,
     Model,
@@ -12,11 +12,11 @@ from agent.models.base import (
     ToolSpec,
     Usage,
 )
-from agent.models.embedded import embedded_model_path
-from agent.models.litellm_model import LiteLLMModel
-from agent.models.llamacpp import LlamaCppModel
-from agent.models.resolve import resolve_model
-from agent.models.scripted import ScriptedModel, ScriptedReply, tool_call
+from thinkdial.models.embedded import embedded_model_path
+from thinkdial.models.litellm_model import LiteLLMModel
+from thinkdial.models.llamacpp import LlamaCppModel
+from thinkdial.models.resolve import resolve_model
+from thinkdial.models.scripted import ScriptedModel, ScriptedReply, tool_call
 
 __all__ = [
     "Completion",

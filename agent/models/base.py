@@ -100,6 +100,23 @@ class Completion(BaseModel):
     model: str = ""
 
 
+class Probe(BaseModel):
+    """Ask, mid-generation, what the answer would be if the model stopped thinking now.
+
+    Every ``every`` generated tokens the model appends ``suffix`` to what it has
+    written, decodes up to ``max_tokens`` greedy tokens (one line), removes them
+    again and calls ``should_stop`` with that line; ``True`` ends the generation.
+    A probe continues the cached context, so it costs its suffix and its own
+    tokens, never a re-read of the prompt. Only models whose capabilities
+    include ``probes`` honour it.
+    """
+
+    every: int = Field(gt=0)
+    suffix: str
+    max_tokens: int = Field(default=12, gt=0)
+    should_stop: Callable[[str], bool] = Field(exclude=True)
+
+
 class ModelRequest(BaseModel):
     """One call's inputs. ``max_tokens`` bounds answer plus thinking tokens."""
 
@@ -121,6 +138,8 @@ class ModelRequest(BaseModel):
     top_logprobs: int = 5
     prefill: str = ""
     """Text the reply starts with; the model continues it (only where ``supports_prefill``)."""
+    probe: Probe | None = None
+    """Probe for the answer while generating (only where the model supports probes)."""
 
 
 class Pricing(BaseModel):

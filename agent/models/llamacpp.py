@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 from typing import Any, Literal
 
-from agent.errors import ContextOverflowError, ModelFileError, ModelLoadError
-from agent.models.base import (
+from thinkdial.errors import ContextOverflowError, ModelFileError, ModelLoadError
+from thinkdial.models.base import (
     CancelToken,
     Completion,
     DeltaCallback,
@@ -32,13 +32,13 @@ from agent.models.base import (
     ToolSpec,
     Usage,
 )
-from agent.models.local_tools import (
+from thinkdial.models.local_tools import (
     parse_tool_json,
     plain_chat_messages,
     tool_call_json_schema,
     tools_system_text,
 )
-from agent.models.thinking import CLOSE_TAG, OPEN_TAG, ThinkSplitter
+from thinkdial.models.thinking import CLOSE_TAG, OPEN_TAG, ThinkSplitter
 
 GpuLayers = int | Literal["auto"]
 
@@ -89,6 +89,7 @@ class LlamaCppModel:
 
     gives_logprobs = True
     supports_prefill = True
+    supports_probes = True
 
     def __init__(
         self,
@@ -257,6 +258,10 @@ class LlamaCppModel:
             grammar = llama_cpp.LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
         if request.seed is not None:
             llama.set_seed(request.seed)
+        # A request starts from an empty cache: reusing another request's prefix would evaluate this
+        # prompt in different batches, and the last bits of the logits (so greedy ties) would depend
+        # on what was asked before. Restarts inside this request still continue from its own cache.
+        llama.reset()
 
         n_vocab = llama.n_vocab()
         ctx = llama.ctx
@@ -276,6 +281,9 @@ class LlamaCppModel:
         context = list(prompt)
         forced_close = False
         waits = 0
+        probe = request.probe if grammar is None else None
+        next_probe = probe.every if probe is not None else 0
+        probe_in = probe_out = 0
 
         def start(tokens: list[int]) -> Any:
             return llama.generate(
@@ -287,6 +295,33 @@ class LlamaCppModel:
                 repeat_penalty=1.0,
                 grammar=grammar,
             )
+
+        def ask_probe(spec: Any) -> str:
+            """Decode the probe on top of the cached context; the caller restarts generation after it."""
+            nonlocal probe_in, probe_out
+            suffix = llama.tokenize(spec.suffix.encode("utf-8"), add_bos=False, special=False)
+            probe_in += len(suffix)
+            limit = min(spec.max_tokens, max_tokens - thinking_n - answer_n - probe_out)
+            probe_gen = llama.generate(context + suffix, temp=0.0, top_k=1, top_p=1.0, min_p=0.0, repeat_penalty=1.0)
+            probe_decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+            line = ""
+            n = 0
+            try:
+                while n < limit and not cancel.cancelled:
+                    token = next(probe_gen)
+                    if llama_cpp.llama_vocab_is_eog(llama._model.vocab, token):
+                        break
+                    n += 1
+                    line += probe_decoder.decode(llama.detokenize([token], special=False))
+                    if "\n" in line.lstrip():
+                        break
+            except StopIteration:
+                pass
+            finally:
+                probe_gen.close()
+            probe_out += n
+            stripped = line.strip()
+            return stripped.splitlines()[0] if stripped else ""
 
         gen = start(context)
         try:
@@ -347,8 +382,20 @@ class LlamaCppModel:
                 if stop_strings and any(s in text_so_far[-64:] for s in stop_strings):
                     finish = "stop"
                     break
-                if thinking_n + answer_n >= max_tokens:
+                if thinking_n + answer_n + probe_out >= max_tokens:
                     break
+                if probe is not None and thinking_n + answer_n >= next_probe:
+                    next_probe += probe.every
+                    gen.close()
+                    stop_now = probe.should_stop(ask_probe(probe))
+                    if stop_now or cancel.cancelled or thinking_n + answer_n + probe_out >= max_tokens:
+                        finish = "cancelled" if cancel.cancelled else ("stop" if stop_now else "length")
+                        break
+                    if request.seed is not None:
+                        llama.set_seed(request.seed + thinking_n + answer_n)
+                    # The cache still holds the context; only the last token is evaluated again.
+                    gen = start(context)
+                    continue
                 if (
                     request.thinking_budget is not None
                     and splitter.in_thinking
@@ -380,7 +427,7 @@ class LlamaCppModel:
             answer, tool_calls = parse_tool_json(answer.strip(), call_id=f"call_{len(generated)}_{int(started)}")
             if tool_calls and tool_calls[0].name != "invalid":
                 finish = "tool_calls"
-        usage = Usage(input_tokens=len(prompt), output_tokens=answer_n, thinking_tokens=thinking_n)
+        usage = Usage(input_tokens=len(prompt) + probe_in, output_tokens=answer_n + probe_out, thinking_tokens=thinking_n)
         usage.cost_usd = self.pricing.cost(usage.input_tokens, usage.output_tokens + usage.thinking_tokens)
         latency = time.perf_counter() - started
         usage.seconds = latency

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agent.models.base import Message, ToolCall, ToolSpec
+from thinkdial.models.base import Message, ToolCall, ToolSpec
 
 FINAL_ANSWER = "final_answer"
 

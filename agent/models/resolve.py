@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from agent.errors import ModelFileError
-from agent.models.base import Model, Pricing
-from agent.models.embedded import EMBEDDED_NAME, embedded_model_path
+from thinkdial.errors import ModelFileError
+from thinkdial.models.base import Model, Pricing
+from thinkdial.models.embedded import EMBEDDED_NAME, embedded_model_path
 
 _EMBEDDED: dict[tuple[Any, ...], Model] = {}
 
@@ -24,7 +24,7 @@ def resolve_model(
     """A model object from a model object, ``"embedded"`` (the default), a GGUF path or a litellm name."""
     if spec is not None and not isinstance(spec, str):
         return spec
-    from agent.models.llamacpp import LlamaCppModel
+    from thinkdial.models.llamacpp import LlamaCppModel
 
     if spec is None or spec == EMBEDDED_NAME:
         key = (n_ctx, n_gpu_layers)
@@ -45,7 +45,7 @@ def resolve_model(
                 "Pass an existing .gguf path, 'embedded', or a litellm model name like 'openai/gpt-4o-mini'.",
             )
         return LlamaCppModel(path, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers, pricing=pricing)  # type: ignore[arg-type]
-    from agent.models.litellm_model import LiteLLMModel
+    from thinkdial.models.litellm_model import LiteLLMModel
 
     # Local prices do not apply to remote models: litellm's cost map prices them.
     return LiteLLMModel(spec, api_base=api_base, api_key=api_key)

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence, Union
 
-from agent.models.base import (
+from thinkdial.models.base import (
     Completion,
     DeltaCallback,
     Message,
@@ -43,6 +43,8 @@ class ScriptedReply:
     ``confidence`` is the probability of each chosen token: one number for all
     tokens, or one per token (the last value repeats). ``error`` is raised
     instead of replying. ``delay`` is slept before each streamed token.
+    ``probes`` are the lines the model's mid-generation probes read, in order
+    (the last one repeats), when the request asks for probes.
     """
 
     text: str = ""
@@ -52,6 +54,7 @@ class ScriptedReply:
     error: BaseException | None = None
     delay: float = 0.0
     logprobs: bool = True
+    probes: Sequence[str] = ()
 
 
 ScriptItem = Union[str, ScriptedReply, Completion, BaseException, Callable[[ModelRequest], "ScriptItem"]]
@@ -105,6 +108,7 @@ class ScriptedModel:
         self.context_window = context_window
         self.gives_logprobs = True
         self.supports_prefill = True
+        self.supports_probes = True
         self.repeat_last = repeat_last
         self.requests: list[ModelRequest] = []
         self._next = 0
@@ -149,18 +153,42 @@ class ScriptedModel:
         truncated = len(answer_tokens) < len(scripted_tokens(reply.text)) or len(thinking_tokens) < len(
             scripted_tokens(reply.thinking)
         )
+        probe_in = probe_out = 0
+        stopped_by_probe = False
+        generated = 0
         for kind, toks in (("thinking", thinking_tokens), ("answer", answer_tokens)):
+            kept = 0
             for tok in toks:
                 if reply.delay:
                     await asyncio.sleep(reply.delay)
                 if on_delta is not None:
                     on_delta(kind, tok)  # type: ignore[arg-type]
+                kept += 1
+                generated += 1
+                probe = request.probe
+                if probe is not None and reply.probes and generated % probe.every == 0:
+                    line = reply.probes[min(probe_out, len(reply.probes) - 1)]
+                    probe_in += len(scripted_tokens(probe.suffix))
+                    probe_out += 1
+                    if probe.should_stop(line):
+                        stopped_by_probe = True
+                        break
+            if kind == "thinking":
+                thinking_tokens = thinking_tokens[:kept]
+            else:
+                answer_tokens = answer_tokens[:kept]
+            if stopped_by_probe:
+                if kind == "thinking":
+                    answer_tokens = []
+                truncated = False
+                break
+        input_tokens += probe_in
 
         conf = reply.confidence
         probs = [conf] if isinstance(conf, (int, float)) else list(conf) or [0.95]
         infos = [_token_info(tok, probs[min(i, len(probs) - 1)]) for i, tok in enumerate(answer_tokens)]
         tool_call_tokens = 0 if truncated else len(reply.tool_calls) * 8
-        output_n = min(len(answer_tokens) + tool_call_tokens, request.max_tokens - len(thinking_tokens))
+        output_n = min(len(answer_tokens) + tool_call_tokens, request.max_tokens - len(thinking_tokens)) + probe_out
         usage = Usage(
             input_tokens=input_tokens,
             output_tokens=output_n,
