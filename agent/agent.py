@@ -3,23 +3,54 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Literal, Sequence
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from thinkdial.budget import Budget, Ledger
 from thinkdial.controller import RunController
 from thinkdial.models.base import Message, Model, ToolSpec
 from thinkdial.models.resolve import resolve_model
-from thinkdial.result import RunResult
-from thinkdial.trace import TraceWriter
 from thinkdial.policies.difficulty import DifficultyEstimator
-from thinkdial.policies.routing import DEFAULT_LEVEL_TOKENS, RoutingPolicy, get_policy
-from thinkdial.policies.strategies import Strategy
+from thinkdial.policies.routing import RoutingPolicy, get_policy
+from thinkdial.prompts import SYSTEM_PROMPT
+from thinkdial.result import RunResult
+from thinkdial.settings import (
+    DEFAULT_BUDGET,
+    EstimateSettings,
+    RunSettings,
+    StrategyName,
+    ThinkingSettings,
+    VerifySettings,
+)
 from thinkdial.tools import Tool, ToolSet
+from thinkdial.trace import TraceWriter
 
-VerifyMode = Literal["never", "always", "think"] | float
+ModelSpec = str | Model | Sequence[str | Model] | None
+
+
+def _settings(argument: str, cls: type[Any], value: Any, shortcut: str) -> Any:
+    """``value`` as ``cls``: an instance, a dict of its fields, or the shortcut field's value; errors name the argument."""
+    if isinstance(value, cls):
+        return value
+    try:
+        return cls(**value) if isinstance(value, dict) else cls(**{shortcut: value})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or shortcut}: {e['msg']}" for e in exc.errors())
+        raise ValueError(f"Agent({argument}=...) is invalid: {problems}") from None
+
+
+def _check_model(argument: str, spec: Any) -> None:
+    ok = spec is None or isinstance(spec, str) or hasattr(spec, "complete")
+    if isinstance(spec, (list, tuple)):
+        ok = bool(spec) and all(isinstance(s, str) or hasattr(s, "complete") for s in spec)
+    if not ok:
+        raise TypeError(
+            f"Agent({argument}=...) takes a model object, 'embedded', a .gguf path or a litellm model name "
+            f"(or a list of them), not {type(spec).__name__}: {spec!r}"
+        )
 
 
 class Agent:
@@ -31,42 +62,37 @@ class Agent:
         verifier: the model that checks answers (defaults to ``thinker``).
         tools: ``@tool`` functions (or plain typed functions) the agent may call.
         policy: ``"adaptive"`` (default), ``"fast"``, ``"think"`` or a routing policy object.
-        budget: default ceilings for every run (a run's own ``budget=`` wins).
+        budget: ceilings for every run (a run's own ``budget=`` wins). With none at all, a run is capped
+            at 16,000 tokens and 8 steps (``DEFAULT_BUDGET``); pass ``Budget()`` for no ceiling.
         output_type: a pydantic model; the final answer is returned as a validated instance.
         system_prompt: prepended to every conversation.
-        thinking: strategy on the think route: ``"auto"``, ``"native"``, ``"cot"`` or ``"parallel"``.
-        levels: thinking tokens per budget level (``low`` / ``medium`` / ``high``).
-        estimate: ``"staged"`` (token signals, then samples when ambiguous) or ``"tokens"`` (draft only).
-        verify: ``"never"``, ``"always"``, ``"think"`` (think-route answers) or a difficulty threshold.
+        thinking: a :class:`ThinkingSettings` (or just its strategy: ``"auto"``, ``"native"``, ``"cot"``, ``"parallel"``).
+        estimate: an :class:`EstimateSettings` (or just its mode: ``"staged"`` or ``"tokens"``).
+        verify: a :class:`VerifySettings` (or just its mode: ``"never"``, ``"always"``, ``"think"`` or a difficulty).
+        estimator: the difficulty estimator (the calibrated default when None).
         tool_timeout: seconds a tool may run when it sets no timeout of its own.
-        probe_every: on models that continue a prefix, probe for the answer every this many thinking
-            tokens and stop once ``probe_agreement`` probes in a row agree (0 disables).
+        output_retries: extra tries when the structured output fails validation.
+        workspace: folder that workspace tools are confined to.
+        seed: seed of every sampled call (greedy calls are deterministic anyway).
+        api_base, api_key, n_gpu_layers: passed to model resolution for models given as strings.
     """
 
     def __init__(
         self,
-        fast: str | Model | None = None,
-        thinker: str | Model | None = None,
+        fast: ModelSpec = None,
+        thinker: ModelSpec = None,
         *,
-        verifier: str | Model | None = None,
+        verifier: ModelSpec = None,
         tools: Sequence[Tool | Callable[..., Any]] = (),
         policy: str | RoutingPolicy = "adaptive",
         budget: Budget | None = None,
         output_type: type[BaseModel] | None = None,
-        system_prompt: str = "You are a helpful assistant. Answer concisely.",
-        thinking: Strategy = "auto",
-        levels: dict[str, int] | None = None,
+        system_prompt: str = SYSTEM_PROMPT,
+        thinking: ThinkingSettings | StrategyName | dict[str, Any] = "auto",
+        estimate: EstimateSettings | Literal["staged", "tokens"] | dict[str, Any] = "staged",
+        verify: VerifySettings | Literal["never", "always", "think"] | float | dict[str, Any] = "never",
         estimator: DifficultyEstimator | None = None,
-        estimate: Literal["staged", "tokens"] = "staged",
-        verify: VerifyMode = "never",
-        verify_threshold: float = 0.5,
-        max_revisions: int = 1,
-        draft_tokens: int = 96,
-        answer_tokens: int = 128,
-        max_steps: int = 8,
-        probe_every: int = 64,
         tool_timeout: float | None = 60.0,
-        probe_agreement: int = 3,
         output_retries: int = 2,
         workspace: str | Path | None = None,
         seed: int | None = 0,
@@ -74,49 +100,50 @@ class Agent:
         api_key: str | None = None,
         n_gpu_layers: int | str = "auto",
     ) -> None:
-        self._model_options = {"api_base": api_base, "api_key": api_key, "n_gpu_layers": n_gpu_layers}
-        self.fast: Model = resolve_model(fast, **self._model_options)  # type: ignore[arg-type]
-        self.thinker: Model = self.fast if thinker is None else resolve_model(thinker, **self._model_options)  # type: ignore[arg-type]
-        self.verifier: Model = self.thinker if verifier is None else resolve_model(verifier, **self._model_options)  # type: ignore[arg-type]
+        for argument, spec in (("fast", fast), ("thinker", thinker), ("verifier", verifier)):
+            _check_model(argument, spec)
+        if budget is not None and not isinstance(budget, Budget):
+            raise TypeError(f"Agent(budget=...) takes a Budget, not {type(budget).__name__}; e.g. Budget(max_cost_usd=0.05)")
+        if output_type is not None and not (isinstance(output_type, type) and issubclass(output_type, BaseModel)):
+            raise TypeError(f"Agent(output_type=...) takes a pydantic model class, not {output_type!r}")
+        if not isinstance(system_prompt, str):
+            raise TypeError(f"Agent(system_prompt=...) takes a string, not {type(system_prompt).__name__}")
+        if tool_timeout is not None and not tool_timeout > 0:
+            raise ValueError(f"Agent(tool_timeout=...) must be positive seconds or None, got {tool_timeout!r}")
+        if not isinstance(output_retries, int) or output_retries < 0:
+            raise ValueError(f"Agent(output_retries=...) must be a whole number >= 0, got {output_retries!r}")
+        if seed is not None and not isinstance(seed, int):
+            raise TypeError(f"Agent(seed=...) takes an int or None, not {seed!r}")
+        if estimator is not None and not isinstance(estimator, DifficultyEstimator):
+            raise TypeError(f"Agent(estimator=...) takes a DifficultyEstimator, not {type(estimator).__name__}")
+        self.thinking: ThinkingSettings = _settings("thinking", ThinkingSettings, thinking, "strategy")
+        self.estimate: EstimateSettings = _settings("estimate", EstimateSettings, estimate, "mode")
+        self.verify: VerifySettings = _settings("verify", VerifySettings, verify, "mode")
+        self.policy = get_policy(policy)
+        options: dict[str, Any] = {"api_base": api_base, "api_key": api_key, "n_gpu_layers": n_gpu_layers}
+        self.fast: Model = resolve_model(fast, **options)  # type: ignore[arg-type]
+        self.thinker: Model = self.fast if thinker is None else resolve_model(thinker, **options)  # type: ignore[arg-type]
+        self.verifier: Model = self.thinker if verifier is None else resolve_model(verifier, **options)  # type: ignore[arg-type]
         self.toolset = ToolSet(tools)
         self.tools = list(self.toolset)
         self.tool_specs = [ToolSpec(name=t.name, description=t.description, parameters=t.parameters) for t in self.tools]
-        self.policy = get_policy(policy)
-        self.budget = budget or Budget()
+        self.budget = budget
         self.output_type = output_type
         self.system_prompt = system_prompt
-        self.thinking = thinking
-        self.levels = {**DEFAULT_LEVEL_TOKENS, **(levels or {})}
         self.estimator = estimator or DifficultyEstimator()
-        self.estimate = estimate
-        self.verify = verify
-        self.verify_threshold = verify_threshold
-        self.max_revisions = max_revisions
-        self.draft_tokens = draft_tokens
-        self.answer_tokens = answer_tokens
-        self.min_escalation_tokens = 32
-        self.probe_every = probe_every
         self.tool_timeout = tool_timeout
-        self.probe_agreement = probe_agreement
-        self.max_steps = max_steps
         self.output_retries = output_retries
         self.workspace = Path(workspace) if workspace else None
         self.seed = seed
 
-    # -- capabilities ------------------------------------------------------------
-
-    @staticmethod
-    def native_tools(model: Model) -> bool:
-        """Whether ``model`` takes tools natively (local models use a JSON grammar on the think route instead)."""
-        return bool(getattr(model, "supports_tools", False))
-
-    def strategy_for(self, model: Model) -> Strategy:
-        """The thinking strategy for ``model`` under ``thinking="auto"``."""
-        if self.thinking != "auto":
-            return self.thinking
-        if getattr(model, "supports_reasoning", False):
-            return "native"
-        return "parallel"
+    def settings(self, policy: RoutingPolicy | None = None) -> RunSettings:
+        """The frozen settings one run sees."""
+        return RunSettings(
+            fast=self.fast, thinker=self.thinker, verifier=self.verifier, toolset=self.toolset, tool_specs=self.tool_specs,
+            policy=policy or self.policy, estimator=self.estimator, thinking=self.thinking, estimate=self.estimate,
+            verify=self.verify, system_prompt=self.system_prompt, output_type=self.output_type,
+            output_retries=self.output_retries, tool_timeout=self.tool_timeout, workspace=self.workspace, seed=self.seed,
+        )
 
     # -- running -----------------------------------------------------------------------
 
@@ -130,7 +157,17 @@ class Agent:
         trace: str | Path | None = None,
         on_event: Callable[[Any], None] | None = None,
     ) -> RunResult:
-        """Run ``task`` to a final answer or a ceiling. ``on_event`` sees every trace event."""
+        """Run ``task`` to a final answer or a ceiling. ``on_event`` sees every trace event.
+
+        ``history`` continues a conversation: pass a previous ``RunResult.messages``.
+        """
+        if not isinstance(task, str) or not task.strip():
+            raise ValueError(f"run(task=...) needs a non-empty string, got {task!r}")
+        if budget is not None and not isinstance(budget, Budget):
+            raise TypeError(f"run(budget=...) takes a Budget, not {type(budget).__name__}; e.g. Budget(max_tokens=4000)")
+        if not all(isinstance(m, Message) for m in history):
+            raise TypeError("run(history=...) takes Message objects, e.g. a previous RunResult.messages")
+        run_policy = get_policy(policy) if policy is not None else self.policy
         writer = TraceWriter(trace) if trace else None
 
         def emit(event: Any) -> None:
@@ -139,14 +176,8 @@ class Agent:
             if on_event is not None:
                 on_event(event)
 
-        controller = RunController(
-            self,
-            task,
-            Ledger(budget or self.budget),
-            get_policy(policy) if policy is not None else self.policy,
-            emit,
-            list(history),
-        )
+        ceiling = budget or self.budget or DEFAULT_BUDGET
+        controller = RunController(self.settings(run_policy), task, Ledger(ceiling), run_policy, emit, list(history))
         try:
             return await controller.run()
         finally:
@@ -184,5 +215,5 @@ class Agent:
                 worker.cancel()
                 try:
                     await worker
-                except (asyncio.CancelledError, Exception):  # noqa: BLE001
+                except (asyncio.CancelledError, Exception):  # noqa: BLE001 - the consumer is already gone
                     pass

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from thinkdial.models.base import Usage
+from thinkdial.models.base import Message, Usage
 
 StopReason = Literal["final", "budget", "max_steps", "error", "cancelled"]
 
@@ -20,6 +20,8 @@ class Step(BaseModel):
     signals: dict[str, float] = Field(default_factory=dict)
     signals_used: list[str] = Field(default_factory=list)
     estimate_stage: str = ""
+    shape: Literal["short", "long"] = "short"
+    """Whether the step wants a short answer or a whole one (explain, write, list, code)."""
     level: str | None = None
     thinking_budget: int | None = None
     decision_reason: str = ""
@@ -43,6 +45,8 @@ class RunResult(BaseModel):
     steps: list[Step] = Field(default_factory=list)
     message: str = ""
     """Why the run stopped early, in words (empty on a normal finish)."""
+    messages: list[Message] = Field(default_factory=list)
+    """The whole exchange, tool calls and results included, ending with the answer: pass it as ``history=`` to go on."""
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``thinkdial run --json`` shape."""

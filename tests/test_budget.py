@@ -8,7 +8,7 @@ import pytest
 
 from thinkdial import Agent, Budget
 from thinkdial.budget import Ledger
-from thinkdial.models import Pricing, ScriptedModel, ScriptedReply, Usage, tool_call
+from thinkdial.models import ModelCapabilities, Pricing, ScriptedModel, ScriptedReply, Usage, tool_call
 from thinkdial.tools import tool
 
 
@@ -82,7 +82,7 @@ def test_randomized_runs_never_spend_past_the_ceiling():
             return Pricing(input_per_mtok=rng.uniform(0, 50), output_per_mtok=rng.uniform(0, 200))
 
         fast = ScriptedModel([_random_reply(rng) for _ in range(40)], name="fast", pricing=price(), repeat_last=True)
-        fast.supports_tools = True  # type: ignore[attr-defined]
+        fast.capabilities = ModelCapabilities(tools=True, logprobs=True, prefill=True, probes=True)
         thinker = ScriptedModel([_random_reply(rng) for _ in range(40)], name="thinker", pricing=price(), repeat_last=True)
         budget = Budget(
             max_cost_usd=rng.choice([None, rng.uniform(0, 0.05)]),
@@ -97,8 +97,7 @@ def test_randomized_runs_never_spend_past_the_ceiling():
             tools=[echo, explode],
             policy=rng.choice(["adaptive", "fast", "think"]),
             verify=rng.choice(["never", "always", 0.5]),
-            estimate=rng.choice(["tokens", "staged"]),
-            draft_tokens=rng.randint(1, 120),
+            estimate={"mode": rng.choice(["tokens", "staged"]), "draft_tokens": rng.randint(1, 120)},
         )
         result = agent.run_sync("task", budget=budget)
         assert result.stop_reason in {"final", "budget", "max_steps", "error"}

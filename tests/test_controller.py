@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from thinkdial import Agent, Budget
 from thinkdial.errors import BudgetExceededError
-from thinkdial.models import Pricing, ScriptedModel, ScriptedReply, tool_call
+from thinkdial.models import ModelCapabilities, Pricing, ScriptedModel, ScriptedReply, tool_call
 from thinkdial.trace import read_trace
 from thinkdial.policies.difficulty import DifficultyEstimator, hand_set_calibration
 from thinkdial.policies.routing import RouteAction, RouteContext
@@ -46,7 +46,7 @@ def test_unsure_draft_escalates_to_the_thinker_with_a_budget_level():
     assert step.route == "think"
     assert step.difficulty >= 0.5
     assert step.level in {"low", "medium", "high"}
-    assert step.thinking_budget == agent.levels[step.level]
+    assert step.thinking_budget == agent.thinking.levels[step.level]
     assert result.output == "42"
     assert len(thinker.requests) >= 1
 
@@ -115,7 +115,7 @@ def test_tool_calls_run_and_results_go_back_to_the_model():
         ],
         name="fast",
     )
-    fast.supports_tools = True  # type: ignore[attr-defined]
+    fast.capabilities = ModelCapabilities(tools=True, logprobs=True, prefill=True, probes=True)
     agent = Agent(fast=fast, thinker=ScriptedModel(["Answer: 0"], repeat_last=True), tools=[add], estimate="tokens")
     result = agent.run_sync("What is 12.5 + 30.25?")
     assert result.output == "The sum is 42.75"
@@ -142,7 +142,7 @@ def test_malformed_tool_call_is_reported_to_the_model_not_raised():
         ],
         name="fast",
     )
-    fast.supports_tools = True  # type: ignore[attr-defined]
+    fast.capabilities = ModelCapabilities(tools=True, logprobs=True, prefill=True, probes=True)
     agent = Agent(fast=fast, thinker=ScriptedModel(["Answer: 3"], repeat_last=True), tools=[add], estimate="tokens")
     result = agent.run_sync("add")
     assert result.stop_reason == "final"
@@ -190,7 +190,7 @@ def test_budget_hit_mid_run_returns_best_answer_so_far():
     fast = ScriptedModel(
         [ScriptedReply("Draft answer 7", tool_calls=[tool_call("ping", {})], confidence=SURE)], name="fast", repeat_last=True
     )
-    fast.supports_tools = True  # type: ignore[attr-defined]
+    fast.capabilities = ModelCapabilities(tools=True, logprobs=True, prefill=True, probes=True)
     agent = Agent(fast=fast, thinker=ScriptedModel(["Answer: 1"], repeat_last=True), tools=[ping], estimate="tokens")
     result = agent.run_sync("loop forever", budget=Budget(max_tokens=120))
     assert result.stop_reason == "budget"
@@ -205,7 +205,7 @@ def test_max_steps():
         return "pong"
 
     fast = ScriptedModel([ScriptedReply("", tool_calls=[tool_call("ping", {})], confidence=SURE)], repeat_last=True)
-    fast.supports_tools = True  # type: ignore[attr-defined]
+    fast.capabilities = ModelCapabilities(tools=True, logprobs=True, prefill=True, probes=True)
     agent = Agent(fast=fast, thinker=ScriptedModel(["x"], repeat_last=True), tools=[ping], estimate="tokens")
     result = agent.run_sync("loop", budget=Budget(max_steps=3))
     assert result.stop_reason == "max_steps"
@@ -225,7 +225,7 @@ def test_verification_failure_triggers_a_revision():
     fast = ScriptedModel([ScriptedReply("Answer: 41", confidence=SURE)], name="fast")
     verifier = ScriptedModel([ScriptedReply("no", confidence=0.9), ScriptedReply("yes", confidence=0.9)], name="verifier")
     thinker = ScriptedModel(["Answer: 42"], name="thinker", repeat_last=True)
-    agent = Agent(fast=fast, thinker=thinker, verifier=verifier, verify="always", estimate="tokens", max_revisions=2)
+    agent = Agent(fast=fast, thinker=thinker, verifier=verifier, verify={"mode": "always", "max_revisions": 2}, estimate="tokens")
     result = agent.run_sync("six times seven?")
     assert result.output == "42"
     assert result.steps[0].revisions == 1
@@ -301,7 +301,7 @@ def test_a_hanging_tool_times_out_and_the_model_hears_about_it():
         [ScriptedReply("", tool_calls=[tool_call("hang", {})], confidence=SURE), ScriptedReply("Answer: gave up", confidence=SURE)],
         name="fast",
     )
-    fast.supports_tools = True  # type: ignore[attr-defined]
+    fast.capabilities = ModelCapabilities(tools=True, logprobs=True, prefill=True, probes=True)
     agent = Agent(fast=fast, thinker=ScriptedModel(["x"], repeat_last=True), tools=[hang], estimate="tokens", tool_timeout=0.2)
     started = _time.perf_counter()
     result = agent.run_sync("q")
@@ -325,7 +325,7 @@ def test_tools_see_the_remaining_budget():
         [ScriptedReply("", tool_calls=[tool_call("peek", {})], confidence=SURE), ScriptedReply("Answer: ok", confidence=SURE)],
         name="fast",
     )
-    fast.supports_tools = True  # type: ignore[attr-defined]
+    fast.capabilities = ModelCapabilities(tools=True, logprobs=True, prefill=True, probes=True)
     agent = Agent(fast=fast, thinker=ScriptedModel(["x"], repeat_last=True), tools=[peek], estimate="tokens")
     agent.run_sync("q", budget=Budget(max_tokens=500))
     assert seen and 0 < seen[0] < 500

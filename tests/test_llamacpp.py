@@ -38,17 +38,62 @@ def test_generation_reports_real_token_uncertainty(embedded):
     assert "".join(t.token for t in c.tokens).strip() == c.text
 
 
-def test_streaming_matches_the_final_text_and_is_deterministic(embedded):
+def _fingerprint(c):
+    """Everything a request's output is judged by: text, token choices and their signals."""
+    return c.text, [(t.token, t.logprob, t.entropy, [(a.token, a.logprob) for a in t.top]) for t in c.tokens or []]
+
+
+def test_streaming_matches_the_final_text(embedded):
     pieces: list[str] = []
-    c1 = embedded.complete_sync(ask("Name a colour.", max_tokens=12), on_delta=lambda k, s: pieces.append(s))
-    c2 = embedded.complete_sync(ask("Name a colour.", max_tokens=12))
-    assert "".join(pieces).strip() == c1.text
-    assert c1.text == c2.text
+    c = embedded.complete_sync(ask("Name a colour.", max_tokens=12), on_delta=lambda k, s: pieces.append(s))
+    assert "".join(pieces).strip() == c.text
+
+
+def test_a_request_gives_the_same_output_whatever_was_asked_before(embedded):
+    # A, A, B, A: the cache left by an identical or a different request must not change A's numbers.
+    a = ask("Name a colour.", max_tokens=12)
+    b = ask("What is the capital of Italy? Answer in one word.", max_tokens=12)
+    first = _fingerprint(embedded.complete_sync(a))
+    again = _fingerprint(embedded.complete_sync(a))
+    embedded.complete_sync(b)
+    after_b = _fingerprint(embedded.complete_sync(a))
+    assert first == again == after_b
+    assert first[1], "signals were compared, not only text"
+
+
+def test_a_prompt_that_extends_the_previous_one_is_evaluated_fresh(embedded):
+    # The riskiest case for prefix reuse: B starts with all of A's prompt.
+    a = ask("Name a colour.", max_tokens=8)
+    b = ModelRequest(messages=[Message(role="user", content="Name a colour."), Message(role="assistant", content="Blue."),
+                               Message(role="user", content="Name another.")], max_tokens=8)
+    alone = _fingerprint(embedded.complete_sync(b))
+    embedded.complete_sync(a)
+    assert _fingerprint(embedded.complete_sync(b)) == alone
 
 
 def test_sampling_with_a_seed_is_reproducible(embedded):
     req = ask("Write one word.", max_tokens=8, temperature=1.0, seed=7)
-    assert embedded.complete_sync(req).text == embedded.complete_sync(req).text
+    first = _fingerprint(embedded.complete_sync(req))
+    embedded.complete_sync(ask("Name a fruit.", max_tokens=6, temperature=0.7, seed=3))
+    assert _fingerprint(embedded.complete_sync(req)) == first
+
+
+def test_probes_do_not_change_the_thought_they_read(embedded):
+    # Probing mid-generation reads the cached context and then removes its own tokens:
+    # the reasoning produced with probes is token for token the reasoning produced without.
+    from thinkdial.models import Probe
+
+    lines: list[str] = []
+    plain = embedded.complete_sync(ask("Tell me a long story about a dragon.", max_tokens=96))
+    probed = embedded.complete_sync(
+        ask("Tell me a long story about a dragon.", max_tokens=96,
+            probe=Probe(every=24, suffix="\nSo the answer is", max_tokens=6, should_stop=lambda line: lines.append(line) or False))
+    )
+    assert len(lines) >= 2
+    assert probed.text.startswith(plain.text[: len(probed.text)]) or plain.text.startswith(probed.text)
+    assert [t.token for t in probed.tokens] == [t.token for t in plain.tokens][: len(probed.tokens)]
+    # a probe costs its suffix and its own tokens, not a re-read of the prompt
+    assert probed.usage.input_tokens - plain.usage.input_tokens <= len(lines) * 8
 
 
 def test_grammar_tool_call(embedded):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from thinkdial import Agent
-from thinkdial.controller import PROBE_SUFFIX
+from thinkdial.prompts import PROBE_SUFFIX
 from thinkdial.models import ModelRequest, ScriptedModel, ScriptedReply
 from thinkdial.policies.routing import AdaptivePolicy, FastPolicy, RouteContext, ThinkPolicy, get_policy
 from thinkdial.policies.strategies import Vote, split_cot, vote_is_settled, weighted_vote
@@ -30,7 +30,7 @@ def test_split_cot_reads_the_final_answer_line():
 def test_parallel_cot_stops_early_once_the_vote_is_settled():
     fast = ScriptedModel([ScriptedReply("hmm 41", confidence=0.1)], name="fast")
     thinker = ScriptedModel(["Six sevens. Answer: 42"], name="thinker", repeat_last=True)
-    agent = Agent(fast=fast, thinker=thinker, estimate="tokens", thinking="parallel", probe_every=0)
+    agent = Agent(fast=fast, thinker=thinker, estimate="tokens", thinking={"strategy": "parallel", "probe_every": 0})
     result = agent.run_sync("six times seven?", policy="think")
     # policy "think" buys the medium level: 3 samples; after 2 identical votes the third cannot change the winner
     assert result.steps[0].level == "medium"
@@ -41,7 +41,7 @@ def test_parallel_cot_stops_early_once_the_vote_is_settled():
 def test_probe_in_the_middle_exits_long_thinking_when_probes_agree():
     fast = ScriptedModel([ScriptedReply("hmm 41", confidence=0.1)], name="fast")
     thinker = ScriptedModel([ScriptedReply(" ".join(["reasoning"] * 200), probes=["41", "42"])], name="thinker")
-    agent = Agent(fast=fast, thinker=thinker, estimate="tokens", thinking="cot", probe_every=16, probe_agreement=3)
+    agent = Agent(fast=fast, thinker=thinker, estimate="tokens", thinking={"strategy": "cot", "probe_every": 16, "probe_agreement": 3})
     result = agent.run_sync("six times seven?", policy="think")
     assert result.output == "42"
     # one request: the probes ride on the same generation instead of re-sending the growing context

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 Role = Literal["system", "user", "assistant", "tool"]
 DeltaKind = Literal["answer", "thinking"]
@@ -156,6 +156,23 @@ DeltaCallback = Callable[[DeltaKind, str], None]
 """Called with each streamed piece of text as it is generated (may run on a worker thread)."""
 
 
+class ModelCapabilities(BaseModel):
+    """What a model can do, declared by the model (cheap to read, never probed by calling it)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tools: bool = False
+    """Takes tool definitions natively and returns tool calls."""
+    reasoning: bool = False
+    """Thinks by itself within a thinking budget (reasoning effort, thinking tokens, ``<think>`` budget forcing)."""
+    prefill: bool = False
+    """Continues a reply from ``ModelRequest.prefill``."""
+    logprobs: bool = False
+    """Returns per-token log-probabilities (and alternatives) for the generated tokens."""
+    probes: bool = False
+    """Honours ``ModelRequest.probe``: reads the answer mid-generation from the cached context."""
+
+
 @runtime_checkable
 class Model(Protocol):
     """A backend. Implement ``complete``; the rest are plain attributes and cheap helpers."""
@@ -163,7 +180,7 @@ class Model(Protocol):
     name: str
     pricing: Pricing
     context_window: int | None
-    gives_logprobs: bool
+    capabilities: ModelCapabilities
 
     async def complete(
         self,

@@ -25,6 +25,7 @@ from thinkdial.models.base import (
     Completion,
     DeltaCallback,
     Message,
+    ModelCapabilities,
     ModelRequest,
     Pricing,
     TokenAlternative,
@@ -65,6 +66,25 @@ def check_gguf(path: Path) -> Path:
     return path
 
 
+_GGUF_STRING = 8
+
+
+def gguf_chat_template(path: Path, limit: int = 64 << 20) -> str | None:
+    """The ``tokenizer.chat_template`` string of a GGUF file, read from its header (None when absent)."""
+    key = b"tokenizer.chat_template"
+    with path.open("rb") as fh:
+        head = fh.read(limit)
+    at = head.find(key)
+    while at >= 8:
+        declared = int.from_bytes(head[at - 8 : at], "little")
+        end = at + len(key)
+        if declared == len(key) and int.from_bytes(head[end : end + 4], "little") == _GGUF_STRING:
+            size = int.from_bytes(head[end + 4 : end + 12], "little")
+            return head[end + 12 : end + 12 + size].decode("utf-8", errors="replace")
+        at = head.find(key, at + 1)
+    return None
+
+
 def resolve_gpu_layers(n_gpu_layers: GpuLayers) -> int:
     """``"auto"`` means every layer when this llama.cpp build can offload, else none."""
     if n_gpu_layers != "auto":
@@ -87,9 +107,6 @@ class LlamaCppModel:
         top_logprobs: alternatives kept per token.
     """
 
-    gives_logprobs = True
-    supports_prefill = True
-    supports_probes = True
 
     def __init__(
         self,
@@ -116,6 +133,7 @@ class LlamaCppModel:
         self._lock: threading.Lock | None = None
         self._formatter: Any = None
         self._piece_cache: dict[int, str] = {}
+        self._capabilities: ModelCapabilities | None = None
 
     # -- loading -----------------------------------------------------------
 
@@ -167,10 +185,15 @@ class LlamaCppModel:
         )
 
     @property
-    def supports_reasoning(self) -> bool:
-        """True for reasoning models whose chat template thinks in ``<think>`` tags (loads the model)."""
-        self.load()
-        return OPEN_TAG in (self._llama.metadata.get("tokenizer.chat_template") or "")
+    def capabilities(self) -> ModelCapabilities:
+        """Logprobs, prefill and probes always; reasoning when the GGUF's chat template thinks in ``<think>`` tags.
+
+        Read from the file's header, without loading the weights. Tools go through a JSON grammar, not natively.
+        """
+        if self._capabilities is None:
+            template = gguf_chat_template(self.path) or ""
+            self._capabilities = ModelCapabilities(logprobs=True, prefill=True, probes=True, reasoning=OPEN_TAG in template)
+        return self._capabilities
 
     # -- prompt --------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from thinkdial.models.base import (
     Completion,
     DeltaCallback,
     Message,
+    ModelCapabilities,
     ModelRequest,
     Pricing,
     TokenAlternative,
@@ -88,6 +89,7 @@ class ScriptedModel:
     ready :class:`Completion`, an exception (raised), or a callable taking the
     :class:`ModelRequest` and returning any of these. When the script runs out
     the last item repeats if ``repeat_last`` is true, otherwise the call fails.
+    ``capabilities`` default to logprobs, prefill and probes (no native tools).
     """
 
     def __init__(
@@ -98,6 +100,7 @@ class ScriptedModel:
         pricing: Pricing | None = None,
         context_window: int | None = 8192,
         repeat_last: bool = False,
+        capabilities: ModelCapabilities | None = None,
     ) -> None:
         if isinstance(script, (str, ScriptedReply, Completion, BaseException)) or callable(script):
             script = [script]  # type: ignore[list-item]
@@ -106,9 +109,7 @@ class ScriptedModel:
         self.name = name
         self.pricing = pricing or Pricing()
         self.context_window = context_window
-        self.gives_logprobs = True
-        self.supports_prefill = True
-        self.supports_probes = True
+        self.capabilities = capabilities or ModelCapabilities(logprobs=True, prefill=True, probes=True)
         self.repeat_last = repeat_last
         self.requests: list[ModelRequest] = []
         self._next = 0

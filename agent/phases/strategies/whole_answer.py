@@ -1,0 +1,44 @@
+"""Open-ended steps on plain models: a few whole answers, the most confident complete one wins.
+
+The cost is predictable: at most ``n`` calls of ``long_answer_tokens`` each, with
+``n`` = 1 / 2 / 3 for the low / medium / high level. No answer is extracted:
+the winner is returned whole, and a candidate cut short by its cap never wins.
+"""
+
+from __future__ import annotations
+
+from thinkdial.models.base import Completion, Message
+from thinkdial.phases.context import RunContext
+from thinkdial.policies.signals import mean_confidence
+from thinkdial.prompts import LONG_ANSWER_INSTRUCTION
+
+CANDIDATES_BY_LEVEL = {"low": 1, "medium": 2, "high": 3}
+
+
+class WholeAnswer:
+    """Best of ``n`` whole answers by mean token confidence; only complete answers are candidates."""
+
+    name = "whole_answer"
+
+    async def think(self, ctx: RunContext, messages: list[Message], level: str, budget: int) -> Completion | None:
+        s = ctx.settings
+        prompt = [Message(role="system", content=LONG_ANSWER_INSTRUCTION), *[m for m in messages if m.role != "system"]]
+        n = CANDIDATES_BY_LEVEL.get(level, 1)
+        best: Completion | None = None
+        best_score = float("-inf")
+        spent = None
+        for i in range(n):
+            c = await ctx.call(
+                "think", "think", s.thinker, prompt, s.thinking.long_answer_tokens, min_tokens=s.thinking.min_tokens,
+                stream=i == 0, temperature=0.0 if i == 0 else 0.7, seed=(s.seed or 0) + i,
+            )
+            if c is None:
+                break
+            spent = c.usage if spent is None else spent + c.usage
+            complete = c.finish_reason == "stop" and bool(c.text.strip())
+            score = (mean_confidence(c) or 0.0) if complete else float("-inf")
+            if best is None or score > best_score:
+                best, best_score = c, score
+        if best is None or spent is None:
+            return None
+        return best.model_copy(update={"usage": spent})

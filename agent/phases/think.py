@@ -1,0 +1,57 @@
+"""Think phase: escalate a step to the thinker, if the budget can pay for it."""
+
+from __future__ import annotations
+
+from thinkdial.models.base import Completion, Message
+from thinkdial.phases.context import RunContext
+from thinkdial.phases.strategies import WHOLE_ANSWER, strategy_for
+from thinkdial.policies.routing import RouteAction
+from thinkdial.result import Step
+from thinkdial.trace import RouteDecision, Thinking
+
+
+def decide(ctx: RunContext, step: Step, action: str, route: str, level: str | None, reason: str, budget: int | None = None) -> None:
+    """Record the route decision on the step and in the trace."""
+    step.route = route  # type: ignore[assignment]
+    step.level = level
+    step.thinking_budget = budget
+    step.decision_reason = reason
+    ctx.emit(
+        RouteDecision(step=ctx.state.step_no, action=action, route=route, level=level, thinking_budget=budget, reason=reason)  # type: ignore[arg-type]
+    )
+
+
+async def think(ctx: RunContext, messages: list[Message], action: RouteAction, step: Step, *, long_form: bool) -> Completion | None:
+    """Run the think route at ``action.level``; ``None`` keeps the draft (the budget cannot pay, or no call was allowed)."""
+    s = ctx.settings
+    level = action.level or "medium"
+    budget = s.thinking.levels[level]
+    thinker = s.thinker
+    native = thinker.capabilities.reasoning and s.thinking.strategy in ("auto", "native")
+    strategy = strategy_for(thinker, s.thinking.strategy) if (native or not long_form) else WHOLE_ANSWER
+    need = s.thinking.min_tokens
+    bound = ctx.ledger.affordable_output(thinker.pricing, thinker.count_tokens(messages, s.tool_specs))
+    if bound is not None and bound < need:
+        decide(
+            ctx, step, "keep", "fast", level,
+            f"escalation to {level} was wanted ({action.reason}) but the remaining budget allows only "
+            f"{max(bound, 0)} output tokens of the {need} needed; keeping the draft",
+        )
+        return None
+    decide(ctx, step, "escalate", "think", level, f"{action.reason}; strategy {strategy.name}", budget)
+
+    # Tools are offered on short-answer steps (a local model gets them through a JSON grammar, which would squeeze a
+    # long answer into one string), and not right after tool results, where the thinker answers from them.
+    fresh_results = bool(messages) and messages[-1].role == "tool"
+    offer_tools = bool(s.tool_specs) and not fresh_results and (not long_form or thinker.capabilities.tools)
+    if offer_tools:
+        result = await ctx.call(
+            "think", "think", thinker, messages, budget + s.thinking.answer_tokens, min_tokens=need, tools=s.tool_specs,
+            temperature=0.0, seed=s.seed, thinking_budget=budget if native else None,
+        )
+    else:
+        result = await strategy.think(ctx, messages, level, budget)
+    if result is not None and result.thinking:
+        step.thinking = result.thinking
+        ctx.emit(Thinking(step=ctx.state.step_no, text=result.thinking))
+    return result

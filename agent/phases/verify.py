@@ -1,0 +1,56 @@
+"""Verify phase: the verifier checks an answer; below the threshold the thinker revises it."""
+
+from __future__ import annotations
+
+from thinkdial.models.base import Message
+from thinkdial.phases.context import RunContext
+from thinkdial.policies.answers import extract_answer
+from thinkdial.policies.signals import verifier_yes_probability
+from thinkdial.prompts import REVISE_PROMPT, VERIFY_PROMPT
+from thinkdial.result import Step
+from thinkdial.trace import Revised, Verified
+
+
+def should_verify(ctx: RunContext, step: Step) -> bool:
+    """Whether this step's answer is checked under the agent's verify mode."""
+    mode = ctx.settings.verify.mode
+    if mode == "never":
+        return False
+    if mode == "always":
+        return True
+    if mode == "think":
+        return step.route == "think"
+    return step.difficulty >= float(mode)
+
+
+async def verify_and_revise(ctx: RunContext, messages: list[Message], answer: str, step: Step, *, long_form: bool = False) -> str:
+    """The answer after up to ``max_revisions`` check-and-revise rounds (unchanged when it passes or nothing is affordable)."""
+    s = ctx.settings
+    v = s.verify
+    for revision in range(v.max_revisions + 1):
+        if not answer or not should_verify(ctx, step):
+            return answer
+        check = [Message(role="user", content=VERIFY_PROMPT.format(question=ctx.task, answer=answer))]
+        verdict = await ctx.call("verify", "verify", s.verifier, check, 3, stream=False, temperature=0.0, top_logprobs=10)
+        if verdict is None:
+            return answer
+        p = verifier_yes_probability(verdict)
+        passed = p is None or p >= v.threshold
+        step.verified = p
+        ctx.emit(Verified(step=ctx.state.step_no, probability=p, passed=passed, threshold=v.threshold))
+        if passed or revision == v.max_revisions:
+            return answer
+        revise = [
+            *messages,
+            Message(role="assistant", content=answer),
+            Message(role="user", content=REVISE_PROMPT.format(answer=answer, p=p or 0.0)),
+        ]
+        cap = s.thinking.long_answer_tokens if long_form else s.thinking.levels["low"] + s.thinking.answer_tokens
+        revised = await ctx.call("revise", "revise", s.thinker, revise, cap, min_tokens=s.thinking.min_tokens, temperature=0.0)
+        if revised is None or not revised.text or (long_form and revised.finish_reason != "stop"):
+            return answer
+        answer = revised.text if long_form else (extract_answer(revised.text) or revised.text)
+        ctx.state.best = answer
+        step.revisions = revision + 1
+        ctx.emit(Revised(step=ctx.state.step_no, revision=revision + 1, text=answer))
+    return answer
