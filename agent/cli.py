@@ -44,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common_model_args(chat)
     chat.add_argument("--resume", nargs="?", const=True, default=None, metavar="ID", help="reopen the latest (or ID) conversation")
 
+    bench = sub.add_parser("bench", help="accuracy against cost of fast / think / adaptive on a task suite (JSON + PNG)")
+    from thinkdial.benchmark.cli import add_arguments as _bench_arguments  # argparse only: stays instant
+
+    _bench_arguments(bench)
+
     trace = sub.add_parser("trace", help="print a recorded trace file")
     trace.add_argument("file")
     trace.add_argument("--debug", action="store_true")
@@ -152,13 +157,19 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from thinkdial.benchmark.cli import main as bench_main
+
+    return bench_main(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0
-    handler = {"run": cmd_run, "chat": cmd_chat, "trace": cmd_trace}[args.command]
+    handler = {"run": cmd_run, "chat": cmd_chat, "trace": cmd_trace, "bench": cmd_bench}[args.command]
     try:
         return handler(args)
     except KeyboardInterrupt:
