@@ -90,7 +90,7 @@ def normalize(text: str | None) -> str:
     t = _LATEX.sub(" ", _MARKDOWN.sub("", str(text))).lower()
     t = re.sub(r"(?<=\d),(?=\d{3}\b)", "", t)
     t = re.sub(r"['\u2019\u2018`]", "", t)
-    t = re.sub(r"(?<!\d)[.](?!\d)|[^\w\s.\-]|(?<!\d)-|-(?!\d)", " ", t)
+    t = re.sub(r"(?<!\d)[.]|[.](?!\d)|[^\w\s.\-]|(?<=\w)-|-(?!\d)", " ", t)
     words = [w.strip(".") for w in t.split()]
     return " ".join(w for w in words if w and w not in _ARTICLES)
 
@@ -214,9 +214,9 @@ def extract_number(output: str | None, prompt: str = "") -> float | None:
     markers = [m.group(1) for m in _BOXED.finditer(text)]
     markers += [m.group("v") or m.group("h") or "" for m in _MARKER.finditer(text)]
     for value in reversed(markers):
-        value = value.split("\n")[0]
+        value = _clause(value.split("\n")[0]) or value
         value = value.rsplit("=", 1)[-1] if "=" in value else value
-        nums = _numbers(_clause(value) or value)
+        nums = _numbers(value)
         if nums:
             return nums[0]
     plain = _LATEX.sub(" ", _MARKDOWN.sub("", text))

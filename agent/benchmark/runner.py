@@ -305,7 +305,9 @@ async def _run_items(
 
     async def one(item: WorkItem) -> None:
         async with sem:
+            started = time.time()
             rec = await runner.run_one(item)
+            rec["started_at"], rec["finished_at"] = started, time.time()
         fh.write(json.dumps(rec, default=str) + "\n")
         fh.flush()
         done.append(rec)
