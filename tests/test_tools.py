@@ -12,7 +12,6 @@ from typing import Any, Literal
 
 import pytest
 from pydantic import BaseModel
-
 from thinkdial.tools import (
     Tool,
     ToolContext,
@@ -520,9 +519,15 @@ def test_workspace_root_must_exist(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- python runner
 
+# The sandbox is the default; where bubblewrap is missing these behaviours are checked in the weak mode
+# (tests/test_sandbox.py covers the isolation itself and skips there).
+from thinkdial.tools.python_runner import bwrap_path  # noqa: E402
+
+ISOLATION = "sandbox" if bwrap_path() else "process"
+
 
 def test_python_runner_output_and_errors() -> None:
-    runner = python_tool(timeout=5.0)
+    runner = python_tool(timeout=5.0, isolation=ISOLATION)
     assert runner.name == "run_python" and runner.parameters["required"] == ["code"]
 
     result = run(runner.call({"code": "print(sum(range(10)))"}))
@@ -547,7 +552,7 @@ def test_python_runner_output_and_errors() -> None:
 
 
 def test_python_runner_timeout_kills_process() -> None:
-    runner = python_tool(timeout=0.5)
+    runner = python_tool(timeout=0.5, isolation=ISOLATION)
     start = time.perf_counter()
     result = run(runner.call({"code": "import time\nprint('started', flush=True)\ntime.sleep(30)"}))
     assert result.ok is False
@@ -557,7 +562,7 @@ def test_python_runner_timeout_kills_process() -> None:
 
 
 def test_python_runner_memory_limit() -> None:
-    runner = python_tool(timeout=5.0, memory_mb=128)
+    runner = python_tool(timeout=5.0, memory_mb=128, isolation=ISOLATION)
     result = run(runner.call({"code": "x = bytearray(512 * 1024 * 1024)\nprint('allocated')"}))
     assert "allocated" not in result.content
     assert "MemoryError" in result.content and "memory limit of 128 MB" in result.content
