@@ -580,3 +580,23 @@ def test_tools_package_does_not_import_other_packages() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "[]"
+
+
+# --------------------------------------------------------------------------- non-regular files
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_read_file_refuses_a_fifo_at_once(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    read_file = {t.name: t for t in workspace_tools(tmp_path)}["read_file"]
+    started = time.perf_counter()
+    result = asyncio.run(read_file.call({"path": "pipe"}))
+    assert result.ok is False and "not a regular file" in result.content
+    assert time.perf_counter() - started < 5  # refused, not blocked until the tool timeout
+
+
+def test_read_file_refuses_a_symlink_to_a_device(tmp_path: Path) -> None:
+    (tmp_path / "dev").mkdir()
+    os.symlink("/dev/zero", tmp_path / "zero")
+    result = asyncio.run({t.name: t for t in workspace_tools(tmp_path)}["read_file"].call({"path": "zero"}))
+    assert result.ok is False and ("outside the workspace" in result.content or "not a regular file" in result.content)

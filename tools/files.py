@@ -8,6 +8,7 @@ reach the rest of the file system.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -89,9 +90,22 @@ def workspace_tools(root: Path | str) -> list[Tool[..., Any]]:
 
 
 def _read_text(target: Path, shown: str, max_bytes: int) -> str:
-    """Read up to ``max_bytes`` of ``target`` as UTF-8 text, refusing binary files."""
-    size = target.stat().st_size
-    with target.open("rb") as handle:
+    """Read up to ``max_bytes`` of ``target`` as UTF-8 text, refusing binary and non-regular files.
+
+    The file is opened non-blocking and checked with ``fstat`` on the open handle, so a FIFO,
+    socket or device (even one swapped in after the path was checked) is refused at once
+    instead of blocking until the tool's timeout.
+    """
+    if not stat.S_ISREG(target.stat().st_mode):
+        raise ValueError(f"{shown!r} is not a regular file (a pipe, socket or device); read_file only reads files")
+    fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise ValueError(f"{shown!r} is not a regular file (a pipe, socket or device); read_file only reads files")
+    size = info.st_size
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "rb") as handle:
         data = handle.read(max_bytes + 1)
     truncated = len(data) > max_bytes
     data = data[:max_bytes]
