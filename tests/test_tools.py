@@ -600,3 +600,33 @@ def test_read_file_refuses_a_symlink_to_a_device(tmp_path: Path) -> None:
     os.symlink("/dev/zero", tmp_path / "zero")
     result = asyncio.run({t.name: t for t in workspace_tools(tmp_path)}["read_file"].call({"path": "zero"}))
     assert result.ok is False and ("outside the workspace" in result.content or "not a regular file" in result.content)
+
+
+# --------------------------------------------------------------------------- calculator work bounds
+
+_HOSTILE = [
+    "round(1, -10**9)",
+    "round(1.5, 10**9)",
+    "round(10**300, -10**9)",
+    "round(10**300, -10**300)",
+    "9**9**9",
+    "(10**300)**(10**300)",
+    "10**300 * 10**300 * 10**300",
+    "round(2, -(10**300))",
+    "max(10**307, 10**308) // 3 % 7",
+    "sqrt(10**308) * 10**300",
+]
+
+
+@pytest.mark.parametrize("expression", _HOSTILE)
+def test_no_calculator_expression_runs_long(expression: str) -> None:
+    started = time.perf_counter()
+    result = asyncio.run(calculator.call({"expression": expression}))
+    assert time.perf_counter() - started < 2, f"{expression} took too long"
+    assert result.content  # an answer or a clear refusal, promptly
+
+
+def test_round_beyond_the_digit_cap_keeps_python_semantics() -> None:
+    assert evaluate("round(1, -10**9)") == 0
+    assert evaluate("round(1.25, 10**9)") == 1.25
+    assert evaluate("round(1234, -2)") == 1200

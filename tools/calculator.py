@@ -3,23 +3,22 @@
 Expressions are parsed with :mod:`ast` and evaluated by walking the tree; only
 numbers, arithmetic operators, a fixed set of math functions and the constants
 ``pi`` and ``e`` are allowed. ``eval``/``exec`` are never used. Sizes are capped
-(expression length, nesting depth, exponent and result magnitude) so a model
-cannot make the process hang or exhaust memory.
+(expression length, nesting depth, exponent and result magnitude, ``round``'s
+digits) so no expression does unbounded big-integer work: a model cannot make
+the process hang (big-integer arithmetic holds the GIL, so no timeout could
+stop it) or exhaust memory.
 """
 
 from __future__ import annotations
-
-from typing import Annotated
-
-from pydantic import Field
 
 import ast
 import math
 import operator
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field
 from thinkdial.tools.base import tool
 
 __all__ = ["calculator", "evaluate", "format_number", "normalize_expression"]
@@ -29,8 +28,8 @@ Number = int | float
 MAX_LENGTH = 500  # characters of expression text
 # Digits, operators, brackets and the known names only: constrained decoding
 # (a llama.cpp grammar built from this schema) then cannot wander into prose.
-_FUNCTIONS = r"(sqrt|abs|round|min|max|log|log10|exp|sin|cos|tan|floor|ceil)\("
-EXPRESSION_PATTERN = rf"^([0-9(-]|pi|{_FUNCTIONS})([0-9 +*/().,^%-]|pi|{_FUNCTIONS})*$"
+_FUNCTION_PATTERN = r"(sqrt|abs|round|min|max|log|log10|exp|sin|cos|tan|floor|ceil)\("
+EXPRESSION_PATTERN = rf"^([0-9(-]|pi|{_FUNCTION_PATTERN})([0-9 +*/().,^%-]|pi|{_FUNCTION_PATTERN})*$"
 MAX_DEPTH = 40  # nesting depth of the syntax tree
 MAX_INT_BITS = 1024  # integers of 2**1024 (~1.8e308) and beyond are refused
 MAX_FLOAT = 1e300  # floats beyond this magnitude are refused
@@ -50,13 +49,23 @@ _OPERATOR_NAMES: dict[type[ast.AST], str] = {
 _CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 
 
+MAX_ROUND_DIGITS = 400
+"""``round``'s digits beyond this change nothing (results stay below 2**1024, about 1e308), and
+``round(1, -10**9)`` would otherwise build a billion-digit power of ten while holding the GIL."""
+
+
 def _round(x: Number, ndigits: Number | None = None) -> Number:
-    """``round`` that insists on an integer number of digits."""
+    """``round`` that insists on an integer number of digits and never does unbounded work."""
     if ndigits is None:
         return round(x)
     if not float(ndigits).is_integer():
         raise ValueError("round: the number of digits must be an integer")
-    return round(x, int(ndigits))
+    digits = int(ndigits)
+    if digits > MAX_ROUND_DIGITS:
+        return x  # already exact to that many decimals
+    if digits < -MAX_ROUND_DIGITS:
+        return 0 if isinstance(x, int) else 0.0  # every allowed number rounds to zero
+    return round(x, digits)
 
 
 def _log(x: Number, base: Number | None = None) -> float:
@@ -226,7 +235,7 @@ class _Evaluator:
         if func is None:
             raise ValueError(f"operator {_OPERATOR_NAMES.get(type(op), type(op).__name__)} is not allowed")
         try:
-            return func(left, right)  # type: ignore[no-any-return]
+            return func(left, right)  # type: ignore[no-any-return,unused-ignore]
         except ZeroDivisionError:
             raise ValueError("division by zero") from None
         except OverflowError:
