@@ -15,16 +15,21 @@ This module does not import textual: it is plain data and file handling.
 
 from __future__ import annotations
 
+import builtins
+import contextlib
 import json
 import os
 import secrets
+import tempfile
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-
 from thinkdial.models.base import Message, Usage
 
 AnswerStatus = Literal["final", "budget", "max_steps", "error", "cancelled", "streaming"]
@@ -138,6 +143,111 @@ class ConversationInfo(BaseModel):
     path: Path
 
 
+class CorruptConversationError(ValueError):
+    """A saved conversation file exists but cannot be read (truncated, edited, not JSON)."""
+
+    def __init__(self, conversation_id: str, path: Path, cause: BaseException) -> None:
+        self.conversation_id = conversation_id
+        self.path = path
+        try:
+            self.mtime = path.stat().st_mtime
+        except OSError:
+            self.mtime = 0.0
+        first = str(cause).strip().splitlines()[0][:160] if str(cause).strip() else type(cause).__name__
+        super().__init__(f"The saved conversation {conversation_id!r} ({path}) is unreadable: {first}")
+
+
+@dataclass
+class ResumeChoice:
+    """The result of :meth:`ConversationStore.resume_latest`."""
+
+    conversation: Conversation | None
+    skipped: list[CorruptConversationError] = field(default_factory=list)
+
+    @property
+    def warning(self) -> str:
+        """One sentence about skipped newer conversations ("" when none were skipped)."""
+        if not self.skipped:
+            return ""
+        newest = self.skipped[0]
+        more = f" (and {len(self.skipped) - 1} more)" if len(self.skipped) > 1 else ""
+        then = (
+            f"; opening the newest readable one, {self.conversation.id!r}, instead"
+            if self.conversation is not None
+            else "; starting a new conversation"
+        )
+        return f"{newest}{more}{then}. The file is left untouched."
+
+
+class PartialSaver:
+    """Saves an answer while it streams, at most once per ``min_interval`` seconds.
+
+    Call :meth:`update` with the text so far on every delta (cheap: it only
+    writes when the interval has passed), and :meth:`finish` when the answer
+    ends. After a crash the saved answer holds what had streamed up to the last
+    save, with status ``streaming`` (reported as interrupted when reloaded).
+
+    Example (in the app)::
+
+        saver = PartialSaver(store, conversation, answer_message, min_interval=1.0)
+        ...on each text delta:   saver.update(answer_text_so_far, thinking_so_far)
+        ...when the run ends:    saver.finish(status=result.stop_reason, message=result.message)
+    """
+
+    def __init__(
+        self,
+        store: ConversationStore,
+        conversation: Conversation,
+        message: ChatMessage,
+        *,
+        min_interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.conversation = conversation
+        self.message = message
+        self.min_interval = min_interval
+        self.clock = clock
+        self.saves = 0
+        self._last = float("-inf")
+        self._dirty = False
+        self._lock = threading.Lock()
+        message.status = "streaming"
+
+    def update(self, content: str, thinking: str | None = None) -> bool:
+        """Record the answer so far; writes it when ``min_interval`` has passed. Returns True if it wrote."""
+        with self._lock:
+            self.message.content = content
+            if thinking is not None:
+                self.message.thinking = thinking
+            self._dirty = True
+            if self.clock() - self._last < self.min_interval:
+                return False
+            return self._save()
+
+    def flush(self) -> bool:
+        """Write now if anything changed since the last save."""
+        with self._lock:
+            return self._save() if self._dirty else False
+
+    def finish(self, status: AnswerStatus = "final", message: str = "", content: str | None = None) -> None:
+        """Mark the answer finished (its final status) and write it."""
+        with self._lock:
+            if content is not None:
+                self.message.content = content
+            self.message.status = status
+            self.message.message = message or self.message.message
+            self._save()
+
+    def _save(self) -> bool:
+        self.conversation.updated = time.time()
+        self.store.save(self.conversation)
+        self._last = self.clock()
+        self._dirty = False
+        self.saves += 1
+        return True
+
+
 class ConversationStore:
     """Reads and writes conversations under ``root`` (default: :func:`conversations_dir`)."""
 
@@ -151,21 +261,49 @@ class ConversationStore:
         return self.root / conversation_id
 
     def save(self, conversation: Conversation) -> Path:
-        """Write ``conversation.json`` atomically; returns its path."""
+        """Write ``conversation.json`` atomically; returns its path.
+
+        The JSON goes to a uniquely named temporary file in the same folder, is
+        flushed to disk, then replaces the old file in one ``os.replace``: two
+        writers (two windows on one conversation) never share a temporary file,
+        and a reader sees either the old or the new file, never a partial one.
+        """
         folder = self.folder(conversation.id)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / self.FILE
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(conversation.model_dump_json(indent=1), encoding="utf-8")
-        tmp.replace(path)
+        data = conversation.model_dump_json(indent=1).encode("utf-8")
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{self.FILE}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp_name, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+            raise
         return path
 
     def load(self, conversation_id: str) -> Conversation:
-        """Load one conversation. Raises ``FileNotFoundError`` with a readable message when it is missing."""
+        """Load one conversation. Raises ``FileNotFoundError`` with a readable message when it is missing,
+        :class:`CorruptConversationError` when the file cannot be read as a conversation.
+
+        An answer still marked ``streaming`` was cut by a crash: it comes back as ``cancelled``
+        with what had streamed, and a note saying so.
+        """
         path = self.folder(conversation_id) / self.FILE
         if not path.is_file():
             raise FileNotFoundError(f"No saved conversation {conversation_id!r} in {self.root}.")
-        return Conversation.model_validate_json(path.read_text(encoding="utf-8"))
+        try:
+            conversation = Conversation.model_validate_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CorruptConversationError(conversation_id, path, exc) from exc
+        for m in conversation.messages:
+            if m.status == "streaming":
+                m.status = "cancelled"
+                m.message = m.message or "interrupted: the app stopped while this answer was streaming"
+        return conversation
 
     def list(self) -> list[ConversationInfo]:
         """Saved conversations, most recently updated first (unreadable files are skipped)."""
@@ -190,13 +328,40 @@ class ConversationStore:
         return infos
 
     def latest(self) -> Conversation | None:
-        """The most recently updated conversation, or None when there is none."""
+        """The most recently updated readable conversation, or None. Prefer :meth:`resume_latest`,
+        which also says when newer conversations could not be read."""
+        return self.resume_latest().conversation
+
+    def corrupt(self) -> builtins.list[CorruptConversationError]:
+        """Conversation folders whose ``conversation.json`` cannot be read, newest first."""
+        bad: builtins.list[CorruptConversationError] = []
+        if not self.root.is_dir():
+            return bad
+        for path in self.root.glob(f"*/{self.FILE}"):
+            try:
+                Conversation.model_validate_json(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                bad.append(CorruptConversationError(path.parent.name, path, exc))
+        bad.sort(key=lambda e: e.mtime, reverse=True)
+        return bad
+
+    def resume_latest(self) -> ResumeChoice:
+        """What ``--resume`` should open: the newest readable conversation, and the newer ones it skipped.
+
+        When the newest conversation on disk is corrupt, ``skipped`` names it and
+        ``warning`` is the sentence to show (the app must show it rather than
+        silently opening an older conversation).
+        """
+        good: Conversation | None = None
         for info in self.list():
             try:
-                return self.load(info.id)
+                good = self.load(info.id)
+                break
             except (OSError, ValueError):
                 continue
-        return None
+        newest_good = good.updated if good is not None else float("-inf")
+        skipped = [e for e in self.corrupt() if e.mtime >= newest_good]
+        return ResumeChoice(conversation=good, skipped=skipped)
 
     def export(self, conversation: Conversation) -> tuple[Path, Path]:
         """Write ``transcript.md`` and ``trace.jsonl`` next to the conversation; returns both paths."""
