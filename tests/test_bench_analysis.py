@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from thinkdial.benchmark.analysis import analyze, auroc
 from thinkdial.benchmark.report import ascii_plot, save_png
 from thinkdial.benchmark.runner import BenchError, BenchOptions, plan, run_bench, spread

@@ -51,10 +51,12 @@ _COPULA = re.compile(
     re.IGNORECASE,
 )
 _COMPARATIVE = re.compile(
-    r"^(?:the\s+number\s+)?(?P<subj>[^,]+?)\s+is\s+(?:the\s+)?(?:larger|greater|bigger|higher|more|smaller|less|lower|"
-    r"largest|greatest|biggest|highest|smallest|lowest)\b",
+    r"^(?:the\s+number\s+)?(?P<subj>[^,]+?)\s+is\s+(?:the\s+|a\s+|an\s+)?(?:much\s+)?(?P<adj>larger|greater|bigger|higher|more|"
+    r"smaller|less|lower|fewer|largest|greatest|biggest|highest|smallest|lowest|fewest)\b(?P<rest>.*)$",
     re.IGNORECASE,
 )
+_SMALL_WORDS = re.compile(r"\b(?:smaller|smallest|less|least|lower|lowest|fewer|fewest|minimum)\b", re.IGNORECASE)
+_LARGE_WORDS = re.compile(r"\b(?:larger|largest|greater|greatest|bigger|biggest|higher|highest|more|most|maximum)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"\u201c\u2018']([^\"\u201d\u2019'\n]{1,60})[\"\u201d\u2019']")
 _NUMBER = re.compile(r"(?<![\w.])[-\u2212]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?(?![\d])|(?<![\w\d])[-\u2212]?\.\d+")
 _ARTICLES = {"a", "an", "the"}
@@ -231,6 +233,15 @@ def extract_number(output: str | None, prompt: str = "") -> float | None:
     if comp:
         nums = _numbers(comp.group("subj"))
         if len(nums) == 1:
+            # "17 is larger than 71" answers "which is smaller?" with 71: the reply's claim, read in the question's direction
+            asks_small = bool(_SMALL_WORDS.search(prompt)) and not _LARGE_WORDS.search(prompt)
+            asks_large = bool(_LARGE_WORDS.search(prompt)) and not _SMALL_WORDS.search(prompt)
+            says_small = bool(_SMALL_WORDS.fullmatch(comp.group("adj")))
+            other = re.match(r"[^.]*?\bthan\b\s*(?P<y>[^,.;]+)", comp.group("rest"), re.IGNORECASE)
+            if other and ((asks_small and not says_small) or (asks_large and says_small)):
+                y = _numbers(other.group("y"))
+                if len(y) == 1:
+                    return y[0]
             return nums[0]
     verb = re.search(r"\b(?:is|are|was|were|equals|has|have|had|makes|gives|comes\s+to|totals?|be)\b|=", first, re.IGNORECASE)
     if verb:

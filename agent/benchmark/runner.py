@@ -190,7 +190,7 @@ def _record(item: WorkItem, result: Any, seconds: float, trace: str) -> dict[str
             for s in steps
         ],
         "trace": trace,
-        "error": None,
+        "error": result.message or "error" if result.stop_reason == "error" else None,
     }
 
 

@@ -258,7 +258,7 @@ def builtin_suites() -> dict[str, Path]:
 def resolve_suite(name_or_path: str | Path) -> Path:
     """A built-in suite name or a path to a ``.jsonl`` file -> the file's path."""
     candidate = Path(name_or_path).expanduser()
-    if candidate.suffix == ".jsonl" or candidate.exists():
+    if candidate.suffix == ".jsonl" or candidate.is_file():
         if not candidate.exists():
             raise FileNotFoundError(f"task file not found: {candidate}")
         return candidate
