@@ -348,6 +348,11 @@ def run_bench(opts: BenchOptions, on_record: Callable[[dict[str, Any]], None] | 
                 "use the same models and budget, or another --out"
             )
         previous = [r for r in load_records(sink) if not r.get("error")]
+        by_id = {t.id: t for t in tasks}
+        for r in previous:  # graders may have improved since: grade the stored reply again
+            if r["task_id"] in by_id:
+                verdict = grade_detail(by_id[r["task_id"]], r["output"])
+                r["correct"], r["answer_read"] = verdict.correct, verdict.answer
         sink.write_text("".join(json.dumps(r, default=str) + "\n" for r in previous), encoding="utf-8")
     else:
         sink.write_text("", encoding="utf-8")
