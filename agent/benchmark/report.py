@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ascii_plot", "curve_points", "print_report", "save_png"]
+__all__ = ["ascii_plot", "curve_points", "markdown_report", "print_report", "save_png"]
 
 
 def _fmt(x: float | None, spec: str = ".3f") -> str:
@@ -190,3 +190,60 @@ def save_png(results: dict[str, Any], path: Path) -> Path | None:
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def markdown_report(results: dict[str, Any]) -> str:
+    """The same tables as :func:`print_report`, as Markdown (written to ``OUT/report.md``)."""
+    lines: list[str] = []
+    suite, models = results.get("suite", {}), results.get("models", {})
+    lines.append(f"Suite `{suite.get('name')}` ({suite.get('tasks')} tasks), fast `{models.get('fast')}`, thinker "
+                 f"`{models.get('thinker')}`, budget {results.get('budget')}.")
+    lines += ["", "| policy | accuracy | tokens/task | cost/task $ | seconds/task | escalated |", "|---|---|---|---|---|---|"]
+    for name, p in results.get("policies", {}).items():
+        lines.append(f"| {name} (real) | {p['accuracy']:.3f} ({p['correct']}/{p['n']}) | {p['tokens']:.0f} | {p['cost_usd']:.5f} | "
+                     f"{p['seconds']:.1f} | {p['escalated']:.0%} |")
+    sw = results.get("sweep") or {}
+    if sw.get("oracle"):
+        o = sw["oracle"]
+        lines.append(f"| oracle router (sim.) | {o['accuracy']:.3f} | {o['tokens']:.0f} | {o['cost_usd']:.5f} | {o['seconds']:.1f} | "
+                     f"{o['escalated']:.0%} |")
+    if sw.get("thresholds"):
+        lines += ["", "Adaptive threshold sweep, simulated from the paired fast and think runs; random escalation at the same rate:", "",
+                  "| threshold | escalated | accuracy | tokens/task | random: accuracy | random: tokens/task |", "|---|---|---|---|---|---|"]
+        for row in sw["thresholds"]:
+            lines.append(f"| {row['threshold']:g} | {row['escalated']:.0%} | {row['accuracy']:.3f} | {row['tokens']:.0f} | "
+                         f"{row['random']['accuracy']:.3f} | {row['random']['tokens']:.0f} |")
+        for row in sw.get("shares", []):
+            lines.append(f"| share {row['share']:.0%} | {row['escalated']:.0%} | {row['accuracy']:.3f} | {row['tokens']:.0f} | "
+                         f"{row['random']['accuracy']:.3f} | {row['random']['tokens']:.0f} |")
+    if results.get("ceilings"):
+        lines += ["", "Ceiling sweep, real `adaptive` runs under `Budget(max_tokens=N)`:", "",
+                  "| max_tokens | tasks | accuracy | tokens/task | stopped by the budget | same tasks, uncapped adaptive |",
+                  "|---|---|---|---|---|---|"]
+        for row in results["ceilings"]:
+            lines.append(f"| {row['max_tokens']} | {row['n']} | {row['accuracy']:.3f} | {row['tokens']:.0f} | {row['budget_stops']} | "
+                         f"{_fmt(row.get('uncapped_adaptive_accuracy'))} |")
+    au = results.get("auroc") or {}
+    if au.get("scores"):
+        kinds = sorted({k for s in au["scores"].values() for k in s["per_kind"]})
+        lines += ["", f"AUROC for 'fast answer wrong' ({au['wrong']} wrong of {au['n']}; '-' where a kind has one class only):", "",
+                  "| score | all | " + " | ".join(kinds) + " |", "|---|---|" + "---|" * len(kinds)]
+        for name, s in au["scores"].items():
+            label = name + (" (neg.)" if s.get("negated") else "")
+            lines.append(f"| {label} | {_fmt(s['all'], '.2f')} | " + " | ".join(_fmt(s["per_kind"].get(k), ".2f") for k in kinds) + " |")
+    h = results.get("headline") or {}
+    if "adaptive_accuracy" in h:
+        need = h.get("random_tokens_for_adaptive_accuracy")
+        lines += ["", f"- adaptive: accuracy {h['adaptive_accuracy']:.3f} at {h['adaptive_tokens']:.0f} tokens/task; random escalation at "
+                  f"that cost: {h['random_accuracy_at_adaptive_tokens']:.3f}; random needs "
+                  + (f"{need:.0f} tokens/task to reach adaptive's accuracy" if need is not None else "more than think's cost")]
+    eq = h.get("equal_accuracy_vs_think")
+    if eq:
+        lines.append(f"- equal accuracy with think: {eq['reached_by']} at {eq['tokens']:.0f} vs {eq['think_tokens']:.0f} tokens/task "
+                     f"({eq['saved_share']:.0%} fewer)")
+    elif "equal_accuracy_vs_think" in h:
+        lines.append("- adaptive reaches think's accuracy at no threshold on this suite")
+    runs = results.get("runs", {})
+    lines.append(f"- {runs.get('total')} runs, {runs.get('wall_seconds', 0):.0f} s wall ({runs.get('resumed')} resumed), "
+                 f"concurrency {runs.get('concurrency')}")
+    return "\n".join(lines) + "\n"

@@ -378,6 +378,9 @@ def run_bench(opts: BenchOptions, on_record: Callable[[dict[str, Any]], None] | 
     records = [r for r in previous + fresh if r["task_id"] in ids and (r["policy"] in opts.policies or r["policy"].startswith("ceiling@"))]
     results = build_results(records, opts, meta, wall=wall, skipped=len(items) - len(todo), ran=len(todo))
     (out / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    from thinkdial.benchmark.report import markdown_report
+
+    (out / "report.md").write_text(markdown_report(results))
     if opts.plot:
         from thinkdial.benchmark.report import save_png
 
