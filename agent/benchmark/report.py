@@ -156,9 +156,10 @@ def save_png(results: dict[str, Any], path: Path) -> Path | None:
     if sw.get("fast") and sw.get("think"):
         f, t = sw["fast"], sw["think"]
         ax.plot([f["tokens"], t["tokens"]], [f["accuracy"], t["accuracy"]], "--", color="grey", label="random escalation")
-    rows = sorted(sw.get("thresholds", []), key=lambda r: r["tokens"])
+    rows = sorted(sw.get("thresholds", []), key=lambda r: -r["threshold"])
     if rows:
-        ax.plot([r["tokens"] for r in rows], [r["accuracy"] for r in rows], "o-", color="tab:blue", alpha=0.6, ms=4,
+        ends = [sw["fast"]] + rows + [sw["think"]] if sw.get("fast") and sw.get("think") else rows
+        ax.plot([r["tokens"] for r in ends], [r["accuracy"] for r in ends], "o-", color="tab:blue", alpha=0.6, ms=4,
                 label="adaptive, threshold sweep (simulated)")
         for r in rows:
             ax.annotate(f"{r['threshold']:g}", (r["tokens"], r["accuracy"]), textcoords="offset points", xytext=(3, -9),
