@@ -14,9 +14,19 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["extract_answer", "normalize_answer", "looks_cut_off", "SHORT_REPLY_WORDS"]
+__all__ = [
+    "AnswerReading",
+    "SHORT_REPLY_WORDS",
+    "answer_candidates",
+    "answers_equivalent",
+    "extract_answer",
+    "looks_cut_off",
+    "normalize_answer",
+    "read_answer",
+]
 
 SHORT_REPLY_WORDS = 12
 """A reply of at most this many words may be taken whole as its own answer."""
@@ -52,7 +62,7 @@ _YES_NO = {"yes": "yes", "no": "no"}
 _DANGLING_WORDS = frozenset(
     """a an the of to in on at for from by with and or but so then thus therefore
     is are was were be been being equals equal gives get gets give we our my its
-    plus minus times divided multiplied into""".split()
+    plus minus times divided multiplied into that which who whose because if when while where""".split()
 )
 _DANGLING_CHARS = set(",:;=+-*/\u00d7\u00f7^(\\[{&|<")
 
@@ -155,7 +165,16 @@ def _short_reply_answer(text: str) -> str | None:
 # ----------------------------------------------------------------------------- public
 
 
-def extract_answer(text: str | None) -> str | None:
+def extract_answer(text: str | None, prompt: str | None = None) -> str | None:
+    """The final answer of a model reply, or None when it has none: :func:`read_answer`'s text.
+
+    A hedge keeps its alternatives ("cold or warm"); see :func:`answer_candidates`.
+    """
+    reading = read_answer(text, prompt)
+    return reading.text if reading is not None and reading.text else None
+
+
+def _extract_answer_v1(text: str | None) -> str | None:
     """The final answer of a model reply, or None when it has none.
 
     Tried in order (``<think>...</think>`` blocks are ignored, markdown bold
@@ -291,3 +310,243 @@ def normalize_answer(s: str | None) -> str:
 
 def _is_number(token: str) -> bool:
     return bool(re.fullmatch(r"-?\d+(?:\.\d+)?(?:/\d+)?", token))
+
+
+# ----------------------------------------------------------------------------- readings with candidates
+
+_HEDGE_SPLIT = re.compile(r"\s+(?:or|and/or|or maybe|or perhaps)\s+|\s*/\s*(?=\D)", re.IGNORECASE)
+_ELLIPSIS = re.compile(r"(?:\.\.\.|\u2026)\s*$")
+_QUOTED = re.compile(r"[\"\u201c]([^\"\u201d\n]{1,60})[\"\u201d]|(?<![A-Za-z])'([^'\n]{1,40})'(?![A-Za-z])")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(?P<item>.+?)\s*$", re.MULTILINE)
+_FIRST_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'\u201c(]?[A-Z0-9])|\n+")
+_CONCLUSION = re.compile(r"^(?:so|therefore|thus|hence|in total|that means|this means)\b[,:]?\s*", re.IGNORECASE)
+_HEDGE_WORDS = re.compile(
+    r"\b(?:i think|i believe|probably|maybe|perhaps|might be|could be|not sure|i'm not sure|i am not sure|"
+    r"possibly|it depends|approximately|about|around)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class AnswerReading:
+    """What a reply answers, read as a person would.
+
+    ``text`` is the answer (a hedge keeps its alternatives: "cold or warm");
+    ``candidates`` the distinct answers it names (two or more when it hedges);
+    ``hedged`` whether it names several or qualifies the one it gives ("I think",
+    "probably", a trailing "or ..."); ``start``/``end`` the characters of the
+    reply that spell the answer (``-1`` when the answer is not a literal part of
+    it); ``how`` which rule found it.
+    """
+
+    text: str
+    candidates: list[str] = field(default_factory=list)
+    hedged: bool = False
+    start: int = -1
+    end: int = -1
+    how: str = ""
+
+
+def answer_candidates(answer: str | None) -> list[str]:
+    """The distinct answers a (possibly hedged) answer names.
+
+    "cold or warm" -> ["cold", "warm"]; '"sad" or "sadness"' -> ["sad", "sadness"];
+    "cold or ..." -> ["cold"]; "85" -> ["85"]; "" / None -> []. Parts longer
+    than four words are not split (a sentence that happens to contain "or").
+    """
+    if not answer:
+        return []
+    value = _ELLIPSIS.sub("", answer.strip()).strip()
+    parts = [p for p in (_strip_wrappers(x) for x in _HEDGE_SPLIT.split(value)) if p and p not in {"...", "\u2026"}]
+    if len(parts) > 1 and all(len(p.split()) <= 4 for p in parts):
+        out: list[str] = []
+        seen: set[str] = set()
+        for p in parts:
+            key = normalize_answer(p)
+            if key and key not in seen:
+                seen.add(key)
+                out.append(p)
+        return out
+    whole = _strip_wrappers(value)
+    return [whole] if whole else []
+
+
+def answers_equivalent(a: str | None, b: str | None) -> bool:
+    """Whether two answers say the same thing: equal after :func:`normalize_answer`
+    (case, quotes, articles, "1,000" vs "1000", "85 apples" vs "85"), or a shared
+    candidate when either hedges ("cold or warm" ~ "cold")."""
+    if not a or not b:
+        return False
+    na, nb = normalize_answer(a), normalize_answer(b)
+    if na and na == nb:
+        return True
+    ca = {normalize_answer(x) for x in answer_candidates(a)} - {""}
+    cb = {normalize_answer(x) for x in answer_candidates(b)} - {""}
+    return bool(ca & cb)
+
+
+def _locate(text: str, answer: str, after: int = 0) -> tuple[int, int]:
+    """Character span of ``answer`` in ``text`` (case-insensitive, first at or after ``after``), or (-1, -1)."""
+    if not answer:
+        return -1, -1
+    low, needle = text.lower(), answer.lower()
+    i = low.find(needle, after)
+    if i < 0:
+        i = low.find(needle)
+    if i < 0:
+        first = needle.split()[0] if needle.split() else needle
+        i = low.find(first, after)
+        if i < 0:
+            return -1, -1
+        return i, i + len(first)
+    return i, i + len(needle)
+
+
+def _first_sentence(clean: str) -> str:
+    parts = [p for p in _FIRST_SENTENCE_END.split(clean.strip()) if p.strip()]
+    return parts[0].strip() if parts else clean.strip()
+
+
+def _reading(text: str, value: str, how: str, after: int = 0, hedged: bool = False) -> AnswerReading:
+    value = _ELLIPSIS.sub("", value).strip()
+    trailing_or = bool(re.search(r"\s+or\s*(?:\.\.\.|\u2026)?\s*$", value, re.IGNORECASE))
+    value = re.sub(r"\s+or\s*(?:\.\.\.|\u2026)?\s*$", "", value, flags=re.IGNORECASE)
+    value = _strip_wrappers(value)
+    cands = answer_candidates(value)
+    start, end = _locate(text, cands[0] if cands else value, after)
+    return AnswerReading(value, cands, hedged or trailing_or or len(cands) > 1, start, end, how)
+
+
+def read_answer(text: str | None, prompt: str | None = None) -> AnswerReading | None:
+    """Read the answer of a short-answer reply, or None when it states none.
+
+    Understands what small models write: explicit markers ("The answer is X",
+    "Answer: X", ``\\boxed{X}``, "#### X"), quoted answers
+    ('The opposite of "hot" is "cold".' -> cold), hedges ('"sad" or "sadness"',
+    "cold or ..." — uncertain, not unanswered: ``hedged`` is set and the
+    alternatives are in ``candidates``), a first sentence that answers before an
+    explanation follows ("The capital of Australia is Canberra. It is ..."),
+    "... = X", numbers with units ("5000 meters"), lists (the first item), and a
+    leading yes/no. ``prompt`` (the request) helps with yes/no questions and
+    number questions.
+    """
+    if not text:
+        return None
+    raw = text
+    t = _THINK_BLOCK.sub(" ", text)
+    if "<think>" in t.lower():
+        t = t[: t.lower().index("<think>")]
+    if not t.strip():
+        return None
+    is_json, value = _json_answer(t.strip())
+    if is_json:
+        return AnswerReading(value, answer_candidates(value), False, *_locate(raw, value or ""), "json") if value else None
+    boxed = _last_boxed(t)
+    if boxed:
+        return _reading(raw, boxed, "boxed", max(0, raw.rfind("boxed")))
+    clean = _LATEX_WRAP.sub("", _MARKDOWN.sub("", t)).strip()
+    hedge_words = bool(_HEDGE_WORDS.search(_first_sentence(clean)))
+
+    markers = list(_ANSWER_MARKER.finditer(clean))
+    for match in reversed(markers):
+        value = _marker_value(match.group("value"))
+        if value:
+            if len(value.split()) > 3:
+                inner = _short_reply_answer(value)
+                value = inner or value
+            return _reading(raw, value, "marker", max(0, raw.lower().rfind("answer")), hedge_words)
+    hashes = [v for v in (_strip_wrappers(m.group(1)) for m in _HASH_MARKER.finditer(clean)) if v]
+    if hashes:
+        return _reading(raw, hashes[-1], "hash", max(0, raw.rfind("####")))
+
+    first = re.match(r"\s*(yes|no)\b(?=\s*(?:[,.!;:]|$))", clean, re.IGNORECASE)
+    if first:
+        return AnswerReading(first.group(1).lower(), [first.group(1).lower()], hedge_words,
+                             *_locate(raw, first.group(1)), "yes_no")
+
+    items = [m.group("item") for m in _LIST_ITEM.finditer(clean)]
+    if len(items) >= 2 and re.match(r"\s*(?:[-*\u2022]|\d+[.)])\s", clean.split("\n")[0] + " ") is not None:
+        return _reading(raw, _short_reply_answer(items[0]) or items[0], "list", 0, True)
+
+    sentence = _first_sentence(clean)
+    sentence_start = max(0, raw.find(sentence[:20])) if sentence else 0
+    # "X = Y" in the first sentence: the computed value.
+    eq = re.search(r"=\s*(?P<value>-?[\d,]*\.?\d+(?:\s+[A-Za-z]+)?)\s*[.!]?(?:\s|$)", sentence)
+    if eq and not looks_cut_off(sentence):
+        return _reading(raw, eq.group("value"), "equals", sentence_start + eq.start("value"), hedge_words)
+    equals = _TRAILING_EQUALS.search(clean)
+    if equals:
+        value = _strip_wrappers(equals.group("value"))
+        if value and len(value.split()) <= 4:
+            return _reading(raw, value, "equals", max(0, raw.rfind("=")), hedge_words)
+
+    whole_cut = looks_cut_off(clean)
+    multi = len([p for p in _FIRST_SENTENCE_END.split(clean) if p.strip()]) > 1
+    if multi:
+        sentences = [p.strip() for p in _FIRST_SENTENCE_END.split(clean) if p.strip()]
+        last = sentences[-1]
+        if _CONCLUSION.match(last) and not looks_cut_off(last):
+            got = _sentence_answer(_CONCLUSION.sub("", last), prompt)
+            if got is not None:
+                return _reading(raw, got, "conclusion", max(0, raw.rfind(last[:20])), hedge_words)
+        if not looks_cut_off(sentence) and sentence[-1:] in ".!?" and _COPULA_TAIL.match(sentence):
+            got = _sentence_answer(sentence, prompt)
+            if got is not None:
+                return _reading(raw, got, "first_sentence", sentence_start, hedge_words)
+    if whole_cut:
+        return None
+    got = _sentence_answer(clean, prompt) if not multi else None
+    if got is not None:
+        return _reading(raw, got, "short", 0, hedge_words)
+    numbers = _NUMBER.findall(clean)
+    if numbers:
+        return _reading(raw, numbers[-1], "last_number", max(0, raw.rfind(numbers[-1])), hedge_words)
+    if len(clean.split()) <= SHORT_REPLY_WORDS and "\n" not in clean.strip():
+        value = _short_reply_answer(clean)
+        return _reading(raw, value, "short", 0, hedge_words) if value else None
+    return None
+
+
+def _sentence_answer(sentence: str, prompt: str | None) -> str | None:
+    """The answer one sentence gives, or None when it is not a short answering sentence."""
+    s = sentence.strip()
+    if not s:
+        return None
+    wants_number = bool(prompt and re.search(
+        r"\bhow (?:many|much|long)\b|\bwhat number\b|\bnumber\b|[-+*/x\u00d7]\s*\d|\bsum\b|\bproduct\b|"
+        r"\btimes\b|\bplus\b|\bminus\b|\bprint\(", prompt, re.IGNORECASE))
+    quoted = [a or b for a, b in _QUOTED.findall(s)]
+    prompt_quotes = {normalize_answer(a or b) for a, b in _QUOTED.findall(prompt or "")}
+    fresh = [q for q in quoted if normalize_answer(q) not in prompt_quotes]
+    match = _COPULA_TAIL.match(s)
+    if match:
+        value = match.group("value")
+        v_quoted = [a or b for a, b in _QUOTED.findall(value)]
+        if v_quoted:
+            if re.search(r"\bor\b", value):
+                return " or ".join(v_quoted) + (" or ..." if len(v_quoted) == 1 else "")
+            return v_quoted[0]
+        value = _strip_wrappers(value)
+        words = value.split()
+        if wants_number or len(_NUMBER.findall(value)) == 1:
+            nums = _NUMBER.findall(value)
+            if nums:
+                unit = re.search(re.escape(nums[0]) + r"\s+([A-Za-z]+)", value)
+                return nums[0] + (" " + unit.group(1) if unit else "")
+        if value and len(words) <= 4 and words[0].lower() not in {"not", "no"}:
+            if words[0].lower() in _ARTICLES and len(words) <= 3:
+                return " ".join(words[1:]) or value
+            if words[0].lower() not in _ARTICLES:
+                return value
+    nums_outside = _NUMBER.findall(_QUOTED.sub(" ", s))
+    if nums_outside and (wants_number or not fresh or s.find(fresh[-1]) < s.find(nums_outside[-1])):
+        return nums_outside[-1]
+    if fresh:
+        return " or ".join(fresh) if len(fresh) > 1 and re.search(r"\bor\b", s) else fresh[-1]
+    if wants_number:
+        nums = _NUMBER.findall(s)
+        if nums:
+            return nums[-1]
+    if len(s.split()) <= SHORT_REPLY_WORDS:
+        return _short_reply_answer(s)
+    return None

@@ -19,7 +19,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["auroc", "LogisticCalibration"]
+__all__ = [
+    "LogisticCalibration",
+    "auroc",
+    "calibration_dir",
+    "calibration_path",
+    "model_key",
+    "read_calibration_file",
+    "save_calibration_file",
+]
 
 
 def auroc(scores: Sequence[float], labels: Sequence[int]) -> float:
@@ -57,7 +65,7 @@ def auroc(scores: Sequence[float], labels: Sequence[int]) -> float:
         for k in range(i, j + 1):
             ranks[order[k]] = average
         i = j + 1
-    rank_sum = sum(r for r, y in zip(ranks, ys) if y == 1)
+    rank_sum = sum(r for r, y in zip(ranks, ys, strict=False) if y == 1)
     return (rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg)
 
 
@@ -138,14 +146,14 @@ class LogisticCalibration:
     def standardize(self, signals: Mapping[str, Any]) -> list[float]:
         """The standardised feature vector of one row (0.0 for missing features)."""
         out = []
-        for name, mean, scale in zip(self.features, self.means, self.scales):
+        for name, mean, scale in zip(self.features, self.means, self.scales, strict=False):
             x = _value(signals, name)
             out.append(0.0 if x is None else (x - mean) / scale)
         return out
 
     def logit(self, signals: Mapping[str, Any]) -> float:
         """The linear score before the sigmoid."""
-        return self.bias + sum(w * z for w, z in zip(self.weights, self.standardize(signals)))
+        return self.bias + sum(w * z for w, z in zip(self.weights, self.standardize(signals), strict=False))
 
     def predict(self, signals: Mapping[str, Any]) -> float:
         """Probability in [0, 1] that the row is positive (label 1)."""
@@ -211,8 +219,8 @@ class LogisticCalibration:
 
         def objective(t: list[float]) -> float:
             loss = 0.0
-            for z, y in zip(zs, ys):
-                s = sum(a * b for a, b in zip(t, z))
+            for z, y in zip(zs, ys, strict=False):
+                s = sum(a * b for a, b in zip(t, z, strict=False))
                 loss += _log1pexp(s) - y * s
             return loss + 0.5 * l2 * sum(w * w for w in t[1:])
 
@@ -221,8 +229,8 @@ class LogisticCalibration:
         for _ in range(iters):
             grad = [0.0] * n_par
             hess = [[0.0] * n_par for _ in range(n_par)]
-            for z, y in zip(zs, ys):
-                p = _sigmoid(sum(a * b for a, b in zip(theta, z)))
+            for z, y in zip(zs, ys, strict=False):
+                p = _sigmoid(sum(a * b for a, b in zip(theta, z, strict=False)))
                 r = p - y
                 w = p * (1.0 - p)
                 for i in range(n_par):
@@ -246,7 +254,7 @@ class LogisticCalibration:
             scale = 1.0
             improved = False
             while scale > 1e-6:
-                candidate = [t - scale * s for t, s in zip(theta, step)]
+                candidate = [t - scale * s for t, s in zip(theta, step, strict=False)]
                 value = objective(candidate)
                 if value <= current:
                     improved = True
@@ -294,3 +302,46 @@ class LogisticCalibration:
     def load(cls, path: str | Path) -> LogisticCalibration:
         """Read a model written by :meth:`save`."""
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+# ----------------------------------------------------------------------------- per-model storage
+
+
+def calibration_dir() -> Path:
+    """Where per-model calibrations live: ``$XDG_CONFIG_HOME/thinkdial/calibration`` (``~/.config`` by default)."""
+    import os
+
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "thinkdial" / "calibration"
+
+
+def model_key(model_name: str) -> str:
+    """A file-safe key for a model name ("openai/gpt-4o-mini" -> "openai--gpt-4o-mini")."""
+    import re
+
+    key = re.sub(r"[^A-Za-z0-9._-]+", "--", model_name.strip()).strip("-.")
+    return key or "default"
+
+
+def calibration_path(model_name: str) -> Path:
+    """The calibration file of one model under :func:`calibration_dir`."""
+    return calibration_dir() / f"{model_key(model_name)}.json"
+
+
+def save_calibration_file(
+    path: str | Path, models: Mapping[str, LogisticCalibration], meta: Mapping[str, Any] | None = None
+) -> Path:
+    """Write a calibration file (``{"source", "meta", "models": {name: logistic}}``); returns its path."""
+    file = Path(path)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    data = {**dict(meta or {}), "models": {k: v.to_dict() for k, v in models.items()}}
+    file.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return file
+
+
+def read_calibration_file(path: str | Path) -> tuple[dict[str, LogisticCalibration], dict[str, Any]]:
+    """The models and the other top-level keys (source, AUROC, threshold table, ...) of a calibration file."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    models = {k: LogisticCalibration.from_dict(v) for k, v in data.get("models", {}).items()}
+    meta = {k: v for k, v in data.items() if k != "models"}
+    return models, meta

@@ -108,16 +108,109 @@ class RandomPolicy:
         return RouteAction("keep", reason="random: kept")
 
 
+def share_threshold(quantiles: list[float], share: float) -> float:
+    """The difficulty above which ``share`` of the calibration steps lie.
+
+    ``quantiles[i]`` is the difficulty at the ``i / (len - 1)`` quantile of the calibration
+    runs (as ``thinkdial calibrate`` stores it); linear interpolation in between.
+    """
+    if not 0.0 <= share <= 1.0:
+        raise ValueError("share must be in [0, 1]")
+    if not quantiles:
+        raise ValueError("need at least one quantile")
+    qs = sorted(quantiles)
+    if share <= 0.0:
+        return float("inf")
+    pos = (1.0 - share) * (len(qs) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(qs) - 1)
+    return qs[lo] + (qs[hi] - qs[lo]) * (pos - lo)
+
+
+@dataclass
+class TargetSharePolicy:
+    """Escalate a chosen share of steps (RouteLLM-style "send 30 % to the strong model").
+
+    The threshold is the ``1 - share`` quantile of the difficulties seen in calibration runs
+    (``quantiles``, stored by ``thinkdial calibrate`` and by the shipped default calibration).
+    Without quantiles it uses the difficulties of the steps it has decided so far (after
+    ``warmup`` steps; before that, ``fallback``). Levels grow above the threshold as in
+    :class:`AdaptivePolicy`.
+    """
+
+    share: float = 0.3
+    quantiles: list[float] | None = None
+    fallback: float = 0.5
+    warmup: int = 20
+    name: str = "share"
+    levels: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LEVEL_TOKENS))
+    _seen: list[float] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.share <= 1.0:
+            raise ValueError("share must be in [0, 1]")
+
+    @classmethod
+    def from_calibration(cls, share: float, model_name: str | None = None) -> TargetSharePolicy:
+        """Quantiles from the model's stored calibration (``thinkdial calibrate``), else the shipped default's."""
+        import json
+        from pathlib import Path
+
+        from thinkdial.policies.calibration import calibration_path
+
+        files = [calibration_path(model_name)] if model_name else []
+        files.append(Path(__file__).with_name("calibration_default.json"))
+        for file in files:
+            if file.exists():
+                q = json.loads(file.read_text(encoding="utf-8")).get("difficulty_quantiles")
+                if q:
+                    return cls(share=share, quantiles=[float(x) for x in q])
+        return cls(share=share)
+
+    @property
+    def threshold(self) -> float:
+        """The current difficulty threshold."""
+        if self.quantiles:
+            return share_threshold(self.quantiles, self.share)
+        if len(self._seen) >= self.warmup:
+            return share_threshold(self._seen, self.share)
+        return self.fallback
+
+    def decide(self, ctx: RouteContext) -> RouteAction:
+        t = self.threshold
+        d = ctx.difficulty
+        self._seen.append(d)
+        if self.share <= 0.0 or d < t:
+            return RouteAction("keep", reason=f"difficulty {d:.2f} < {t:.2f} (escalating {self.share:.0%} of steps)")
+        if self.share >= 1.0:
+            return RouteAction("escalate", "medium", reason="share 100%: always escalate")
+        room = max(1e-9, 1.0 - t)
+        level: Level = "high" if d >= t + 0.66 * room else "medium" if d >= t + 0.33 * room else "low"
+        return RouteAction("escalate", level, reason=f"difficulty {d:.2f} >= {t:.2f} (escalating {self.share:.0%} of steps)")
+
+
 def get_policy(policy: str | RoutingPolicy | None, threshold: float | None = None) -> RoutingPolicy:
-    """A built-in policy by name (``adaptive``, ``fast``, ``think``), or the given policy object."""
+    """A built-in policy by name (``adaptive``, ``fast``, ``think``, ``share:0.3``), or the given policy object.
+
+    ``share:S`` is a :class:`TargetSharePolicy` escalating the share ``S`` of steps, its threshold
+    from the shipped calibration's difficulty quantiles.
+    """
     if policy is None or policy == "adaptive":
         return AdaptivePolicy() if threshold is None else AdaptivePolicy(threshold=threshold)
+    if isinstance(policy, str) and policy.startswith("share"):
+        try:
+            value = float(policy.split(":", 1)[1]) if ":" in policy else 0.3
+        except ValueError:
+            raise ValueError(f"Bad share policy {policy!r}: use 'share:0.3' (a share in [0, 1]).") from None
+        if value > 1.0:
+            value /= 100.0
+        return TargetSharePolicy.from_calibration(value)
     if isinstance(policy, str):
         if policy == "fast":
             return FastPolicy()
         if policy == "think":
             return ThinkPolicy()
-        raise ValueError(f"Unknown policy {policy!r}: use 'adaptive', 'fast', 'think' or a policy object.")
+        raise ValueError(f"Unknown policy {policy!r}: use 'adaptive', 'fast', 'think', 'share:0.3' or a policy object.")
     if not isinstance(policy, RoutingPolicy):
         raise TypeError("A policy needs a 'name' and a 'decide(ctx)' method.")
     return policy

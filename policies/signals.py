@@ -52,6 +52,9 @@ __all__ = [
     "agreement",
     "verifier_yes_probability",
     "compute_token_signals",
+    "answer_span_signals",
+    "ANSWER_SIGNALS",
+    "candidate_agreement",
 ]
 
 
@@ -405,3 +408,97 @@ def verifier_yes_probability(completion: CompletionLike) -> float | None:
             if share is not None:
                 return share
     return _text_verdict(getattr(completion, "text", "") or "")
+
+
+# --------------------------------------------------------------------------- answer-span signals
+
+ANSWER_SIGNALS: tuple[str, ...] = (
+    "answer_logprob",
+    "answer_min_prob",
+    "answer_first_prob",
+    "answer_first_margin",
+    "answer_entropy",
+    "answer_first_entropy",
+)
+"""Keys of :func:`answer_span_signals`: the uncertainty of the tokens that spell the answer."""
+
+
+def _span_tokens(completion: CompletionLike, start: int, end: int) -> list[TokenLike]:
+    """The tokens whose characters overlap ``[start, end)`` of the concatenated token text."""
+    tokens = _tokens(completion)
+    if tokens is None or start < 0 or end <= start:
+        return []
+    out: list[TokenLike] = []
+    pos = 0
+    for t in tokens:
+        a, b = pos, pos + len(t.token)
+        pos = b
+        if b > start and a < end and t.token.strip():
+            out.append(t)
+        if a >= end:
+            break
+    return out
+
+
+def _margin(token: TokenLike) -> float | None:
+    """p(best) - p(runner-up) at one position (from its alternatives and the chosen token)."""
+    probs = sorted(_top_probabilities(token), reverse=True)
+    if not probs:
+        return None
+    return probs[0] - (probs[1] if len(probs) > 1 else 0.0)
+
+
+def answer_span_signals(completion: CompletionLike, start: int, end: int) -> dict[str, float]:
+    """Uncertainty of the answer itself: the tokens covering characters ``[start, end)`` of the reply.
+
+    ``answer_logprob`` mean log-probability of those tokens; ``answer_min_prob``
+    the lowest chosen-token probability among them; ``answer_first_prob`` and
+    ``answer_first_margin`` the probability of the first answer token and its
+    lead over the runner-up (a confident answer starts with a clear winner);
+    ``answer_entropy`` / ``answer_first_entropy`` their next-token entropy.
+    Empty when the span is not found in the tokens (or there are none).
+
+    The preamble ("The capital of France is") is usually near-certain and says
+    nothing about whether the answer is right; these signals ignore it.
+    """
+    span = _span_tokens(completion, start, end)
+    if not span:
+        return {}
+    out: dict[str, float] = {}
+    lps = [t.logprob for t in span if _finite(t.logprob)]
+    if lps:
+        out["answer_logprob"] = sum(lps) / len(lps)
+        out["answer_min_prob"] = math.exp(min(lps))
+        out["answer_first_prob"] = math.exp(lps[0]) if _finite(span[0].logprob) else math.exp(min(lps))
+    margin = _margin(span[0])
+    if margin is not None:
+        out["answer_first_margin"] = margin
+    ents = [h for h in (token_entropy(t) for t in span) if h is not None]
+    if ents:
+        out["answer_entropy"] = sum(ents) / len(ents)
+        first = token_entropy(span[0])
+        if first is not None:
+            out["answer_first_entropy"] = first
+    return out
+
+
+def candidate_agreement(readings: Sequence[Sequence[str] | None]) -> tuple[float, str | None]:
+    """Self-consistency over answers that may hedge: each reply's vote is split among its candidates.
+
+    ``readings`` holds, per reply, the candidate answers it names (``["cold", "warm"]``
+    for "cold or warm"; None or empty when it gave none). Candidates are compared after
+    :func:`normalize_answer`. Returns the winning candidate's share of all replies
+    (a reply naming two answers gives each half a vote) and its normalised form;
+    ``(0.0, None)`` when no reply names an answer.
+    """
+    if not readings:
+        return 0.0, None
+    votes: Counter[str] = Counter()
+    for cands in readings:
+        keys = list(dict.fromkeys(k for k in (normalize_answer(c) for c in (cands or ())) if k))
+        for k in keys:
+            votes[k] += 1.0 / len(keys)  # type: ignore[assignment]
+    if not votes:
+        return 0.0, None
+    best, count = votes.most_common(1)[0]
+    return float(count) / len(readings), best

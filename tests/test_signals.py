@@ -303,7 +303,7 @@ def test_verifier_unrecognisable_is_none():
         ("The answer is Paris, the capital of France.", "Paris"),
         ("The answer is 85 because 37 + 48 = 85.", "85"),
         ("Answer: The capital of France is Paris.", "Paris"),
-        ("To find the total, we add 37 and 48. 37 + 48 = 85. So there are 85 apples.", "85"),
+        ("To find the total, we add 37 and 48. 37 + 48 = 85. So there are 85 apples.", "85 apples"),
         ("She has 12 apples left.", "12"),
         ("Yes.", "yes"),
         ("No, 9 is not a prime number.", "no"),
