@@ -49,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     _bench_arguments(bench)
 
+    calibrate = sub.add_parser("calibrate", help="fit the difficulty estimate to your fast model (labelled or not)")
+    from thinkdial.calibrate import add_arguments as _calibrate_arguments  # argparse only: stays instant
+
+    _calibrate_arguments(calibrate)
+
     trace = sub.add_parser("trace", help="print a recorded trace file")
     trace.add_argument("file")
     trace.add_argument("--debug", action="store_true")
@@ -163,13 +168,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench_main(args)
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from thinkdial.calibrate import main as calibrate_main
+
+    return calibrate_main(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0
-    handler = {"run": cmd_run, "chat": cmd_chat, "trace": cmd_trace, "bench": cmd_bench}[args.command]
+    handler = {"run": cmd_run, "chat": cmd_chat, "trace": cmd_trace, "bench": cmd_bench, "calibrate": cmd_calibrate}[args.command]
     try:
         return handler(args)
     except KeyboardInterrupt:

@@ -1,0 +1,203 @@
+"""``thinkdial calibrate``: fit the difficulty estimate to your own fast model.
+
+    thinkdial calibrate TASKS.jsonl [--fast M]            # labelled: tasks in the bench format, graded
+    thinkdial calibrate --unlabelled PROMPTS [--fast M]   # no labels: k samples' disagreement is the label
+    thinkdial calibrate --show [--fast M]                 # the stored weights and the AUROC reached
+
+The fit is stored under the config directory keyed by model name
+(``$XDG_CONFIG_HOME/thinkdial/calibration/<model>.json``) and picked up by
+``DifficultyEstimator`` for drafts of that model whenever no explicit
+calibration is given. The same in Python: :func:`calibrate`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from thinkdial.policies.calibration import calibration_path, read_calibration_file, save_calibration_file
+from thinkdial.policies.difficulty import (
+    DEFAULT_CALIBRATION_FILE,
+    CalibrationFit,
+    DifficultyEstimator,
+    Estimate,
+    draft_signals,
+    fit_calibration,
+)
+
+__all__ = ["add_arguments", "calibrate", "main", "read_prompts"]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The ``calibrate`` subcommand's arguments (argparse only: importing this stays cheap)."""
+    p.add_argument("file", nargs="?", help="labelled tasks (JSON Lines, the thinkdial bench task format)")
+    p.add_argument("--unlabelled", metavar="PROMPTS", help="prompts, one per line (or JSON Lines with 'prompt')")
+    p.add_argument("--show", action="store_true", help="print the stored calibration of the model and its AUROC")
+    p.add_argument("--fast", help="the fast model to calibrate (default: the config's, else 'embedded')")
+    p.add_argument("--api-base", help="endpoint for OpenAI-compatible servers (litellm api_base)")
+    p.add_argument("--samples", type=int, default=4, help="k samples per prompt (label-free: the label's source)")
+    p.add_argument("--draft-tokens", type=int, default=48, help="token cap of drafts and samples")
+    p.add_argument("--out", help="write the calibration here instead of the per-model config file")
+    p.add_argument("--config", help="TOML config file (default ~/.config/thinkdial/config.toml)")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def read_prompts(path: str | Path) -> list[str]:
+    """Prompts from a text file (one per line) or JSON Lines (``{"prompt": ...}`` per line)."""
+    out: list[str] = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("{"):
+            obj = json.loads(line)
+            if isinstance(obj, dict) and obj.get("prompt"):
+                out.append(str(obj["prompt"]))
+            continue
+        out.append(line)
+    return out
+
+
+async def _complete(model: Any, messages: list[Any], max_tokens: int, temperature: float, seed: int | None,
+                    logprobs: bool) -> Any:
+    from thinkdial.models.base import ModelRequest
+
+    return await model.complete(ModelRequest(messages=messages, max_tokens=max_tokens, temperature=temperature,
+                                             seed=seed, logprobs=logprobs))
+
+
+def calibrate(
+    model: Any,
+    *,
+    tasks: Sequence[Any] | None = None,
+    prompts: Sequence[str] | None = None,
+    samples: int = 4,
+    draft_tokens: int = 48,
+    system_prompt: str | None = None,
+    out: str | Path | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> tuple[CalibrationFit, Path]:
+    """Run ``model`` on labelled ``tasks`` (graded) or unlabelled ``prompts``, fit, store; returns (fit, path).
+
+    Labelled: label 1 where the graded draft is wrong; with ``samples > 0`` the samples stage is fitted too.
+    Label-free: label 1 where the draft and its ``samples`` (k >= 2) do not all give the same answer
+    (by answer equivalence); the free token stage learns to predict that, the other stages stay the
+    shipped defaults.
+    """
+    from thinkdial.models.base import Message
+    from thinkdial.prompts import SYSTEM_PROMPT
+
+    if (tasks is None) == (prompts is None):
+        raise ValueError("give either labelled tasks or unlabelled prompts")
+    if prompts is not None and samples < 2:
+        raise ValueError("label-free calibration needs at least 2 samples per prompt")
+    grade: Callable[[Any, str], bool] | None = None
+    if tasks is not None:
+        from thinkdial.benchmark.graders import grade as grade_fn
+
+        grade = grade_fn
+    items: list[tuple[str, str | None, Any]] = (
+        [(t.prompt, t.system, t) for t in tasks] if tasks is not None else [(p, None, None) for p in prompts or []]
+    )
+    est = DifficultyEstimator()
+    rows: list[dict[str, float]] = []
+    labels: list[int] = []
+    sample_rows: list[dict[str, float] | None] = []
+
+    async def run_all() -> None:
+        for i, (prompt, system, task) in enumerate(items):
+            messages = [Message(role="system", content=system or system_prompt or SYSTEM_PROMPT),
+                        Message(role="user", content=prompt)]
+            draft = await _complete(model, messages, draft_tokens, 0.0, None, True)
+            reading, sig = draft_signals(draft, draft.finish_reason, prompt)
+            if progress is not None:
+                progress(i + 1, len(items), draft.text)
+            if reading is None:
+                continue  # no answer: the estimator calls it maximally hard, nothing to fit
+            texts = []
+            for j in range(samples):
+                s = await _complete(model, messages, draft_tokens, est.sample_temperature, 1 + j, False)
+                texts.append(s.text)
+            sampled = None
+            if texts:
+                first = Estimate(0.5, {**sig, "tokens_difficulty": 0.5}, [], "tokens", reading.text, reading.candidates)
+                sampled = est.with_samples(first, texts).signals
+            if grade is not None:
+                labels.append(0 if grade(task, draft.text) else 1)
+            else:
+                assert sampled is not None
+                labels.append(0 if sampled["agreement"] >= 0.999 else 1)
+            rows.append(sig)
+            sample_rows.append(sampled)
+
+    asyncio.run(run_all())
+    if len(rows) < 4 or not 0 < sum(labels) < len(labels):
+        raise ValueError(
+            f"cannot fit: {len(rows)} answered drafts with {sum(labels)} positives; "
+            "calibration needs both right and wrong (or agreeing and disagreeing) drafts"
+        )
+    fit = fit_calibration(rows, labels, label="wrong" if tasks is not None else "samples_disagree",
+                          sample_signals=sample_rows if tasks is not None and samples > 0 else None)
+    path = Path(out) if out is not None else calibration_path(str(getattr(model, "name", "") or "default"))
+    save_calibration_file(path, fit.models, {**fit.meta(), "model": getattr(model, "name", ""),
+                                             "source": "thinkdial calibrate"})
+    return fit, path
+
+
+def show(model_name: str, path: Path | None = None) -> int:
+    """Print the calibration used for ``model_name`` (its stored one, else the shipped default)."""
+    file = path or calibration_path(model_name)
+    where = "stored for this model"
+    if not file.exists():
+        file, where = DEFAULT_CALIBRATION_FILE, "shipped default (no calibration stored for this model)"
+    models, meta = read_calibration_file(file)
+    print(f"model: {model_name}\nfile: {file} ({where})")
+    for key in ("label", "n", "positives", "auroc_cv", "loko_auroc_mean", "loko_auroc_worst"):
+        if key in meta and meta[key] is not None:
+            value = meta[key]
+            print(f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}")
+    for name, m in models.items():
+        print(f"\n[{name}] bias {m.bias:+.3f}")
+        for f, w, mu, sd in zip(m.features, m.weights, m.means, m.scales, strict=True):
+            print(f"  {f:22} weight {w:+.3f}   mean {mu:.4g}   scale {sd:.4g}")
+    return 0
+
+
+def main(args: argparse.Namespace) -> int:
+    """Entry point of ``thinkdial calibrate``."""
+    from thinkdial.config import load_config
+    from thinkdial.models.resolve import resolve_model
+
+    config = load_config(args.config)
+    spec = args.fast or getattr(config.models, "fast", None) or "embedded"
+    if args.show:
+        name = spec if isinstance(spec, str) else str(spec)
+        if name.endswith(".gguf"):
+            name = Path(name).stem
+        return show(name, Path(args.out) if args.out else None)
+    if bool(args.file) == bool(args.unlabelled):
+        print("error: give a labelled task file, or --unlabelled PROMPTS (or --show)")
+        return 2
+    model = resolve_model(spec, api_base=args.api_base)
+
+    def progress(i: int, n: int, text: str) -> None:
+        print(f"\r{i}/{n} {' '.join(text.split())[:60]:60}", end="", flush=True)
+
+    if args.file:
+        from thinkdial.benchmark.tasks import load_tasks
+
+        fit, path = calibrate(model, tasks=load_tasks(args.file), samples=args.samples,
+                              draft_tokens=args.draft_tokens, out=args.out, progress=progress)
+    else:
+        fit, path = calibrate(model, prompts=read_prompts(args.unlabelled), samples=args.samples,
+                              draft_tokens=args.draft_tokens, out=args.out, progress=progress)
+    print()
+    auc = f"{fit.auroc:.3f}" if fit.auroc is not None else "n/a"
+    print(f"fitted on {fit.n} answered drafts ({fit.positives} labelled {fit.label}); "
+          f"token-stage AUROC (5-fold cross-validated) {auc}")
+    print(f"saved {path}; DifficultyEstimator uses it for {getattr(model, 'name', spec)} from now on")
+    return 0
