@@ -24,6 +24,7 @@ from thinkdial.phases.think import decide, think
 from thinkdial.phases.tools import run_tools
 from thinkdial.phases.verify import verify_and_revise
 from thinkdial.policies.answer_shape import request_shape, step_shape
+from thinkdial.policies.long_form import answer_quality, trim_loop
 from thinkdial.policies.routing import RouteAction, RouteContext, RoutingPolicy
 from thinkdial.result import RunResult, Step
 from thinkdial.settings import RunSettings
@@ -173,7 +174,7 @@ class RunController:
                 raise BudgetStop("budget too small to think after a failed tool call")
             result = thought
 
-        answer = result.text
+        answer = trim_loop(result.text) if long_form else result.text
         if answer:
             state.best = answer
         answer = await verify_and_revise(ctx, messages, answer, step, long_form=long_form)
@@ -189,8 +190,8 @@ class RunController:
             return draft
         if not thought.text.strip() and not thought.tool_calls:
             why = "the thinker returned no answer"
-        elif long_form and thought.finish_reason != "stop" and draft.finish_reason == "stop":
-            why = "the thinker was cut short by its budget before finishing"
+        elif long_form and answer_quality(thought)[0] < answer_quality(draft)[0]:
+            why = "the thinker's answer was " + ("cut short by its budget" if thought.finish_reason != "stop" else "looping")
         if not why:
             return thought
         decide(ctx, step, "keep", "fast", step.level, f"{step.decision_reason}; kept the draft: {why}", step.thinking_budget)

@@ -35,11 +35,11 @@ class ThinkingSettings(_Settings):
 
     strategy: StrategyName = "auto"
     """``"auto"`` (native for reasoning models, else parallel), ``"native"``, ``"cot"`` or ``"parallel"``."""
-    levels: dict[Literal["low", "medium", "high"], int] = Field(default_factory=lambda: dict(DEFAULT_LEVEL_TOKENS))
+    levels: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_LEVEL_TOKENS))
     """Thinking tokens bought by each budget level."""
     answer_tokens: int = Field(default=128, gt=0)
     """Tokens allowed for the answer after the thinking (short-answer steps)."""
-    long_answer_tokens: int = Field(default=768, gt=0)
+    long_answer_tokens: int = Field(default=512, gt=0)
     """Tokens allowed for a whole answer on open-ended steps (explain, write, list, code)."""
     probe_every: int = Field(default=64, ge=0)
     """On models that can probe mid-generation, ask for the answer every this many tokens (0 disables)."""
@@ -51,6 +51,9 @@ class ThinkingSettings(_Settings):
     @field_validator("levels")
     @classmethod
     def _positive_levels(cls, levels: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(levels) - set(DEFAULT_LEVEL_TOKENS))
+        if unknown:
+            raise ValueError(f"unknown thinking levels {unknown}: use 'low', 'medium' and 'high'")
         bad = {k: v for k, v in levels.items() if v <= 0}
         if bad:
             raise ValueError(f"thinking levels must be positive token counts, got {bad}")

@@ -8,7 +8,8 @@ thinkdial (controller, signals, budget ledger, UI) works on these types only.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Literal, Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 

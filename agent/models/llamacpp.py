@@ -30,6 +30,7 @@ from thinkdial.models.base import (
     Pricing,
     TokenAlternative,
     TokenInfo,
+    ToolCall,
     ToolSpec,
     Usage,
 )
@@ -380,7 +381,7 @@ class LlamaCppModel:
                     waits += 1
                     gen.close()
                     context = self._drop_close_tag(context, len(prompt))
-                    wait = llama.tokenize("\nWait,".encode(), add_bos=False, special=False)
+                    wait = llama.tokenize(b"\nWait,", add_bos=False, special=False)
                     context.extend(wait)
                     thinking_n += 1 + len(wait)
                     splitter.in_thinking, splitter.closed_thinking = True, False
@@ -445,7 +446,7 @@ class LlamaCppModel:
                 on_delta(kind, text)
 
         answer = splitter.answer
-        tool_calls = []
+        tool_calls: list[ToolCall] = []
         if use_tools and finish != "cancelled":
             answer, tool_calls = parse_tool_json(answer.strip(), call_id=f"call_{len(generated)}_{int(started)}")
             if tool_calls and tool_calls[0].name != "invalid":

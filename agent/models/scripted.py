@@ -12,8 +12,9 @@ import asyncio
 import math
 import re
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence, Union
+from typing import Union
 
 from thinkdial.models.base import (
     Completion,
@@ -58,7 +59,7 @@ class ScriptedReply:
     probes: Sequence[str] = ()
 
 
-ScriptItem = Union[str, ScriptedReply, Completion, BaseException, Callable[[ModelRequest], "ScriptItem"]]
+ScriptItem = Union[str, ScriptedReply, Completion, BaseException, Callable[[ModelRequest], "ScriptItem"]]  # noqa: UP007 - a recursive alias needs Union
 
 
 def tool_call(name: str, arguments: str | dict, call_id: str | None = None) -> ToolCall:
@@ -103,9 +104,9 @@ class ScriptedModel:
         capabilities: ModelCapabilities | None = None,
     ) -> None:
         if isinstance(script, (str, ScriptedReply, Completion, BaseException)) or callable(script):
-            script = [script]  # type: ignore[list-item]
+            script = [script]
             repeat_last = True
-        self.script: list[ScriptItem] = list(script)  # type: ignore[arg-type]
+        self.script: list[ScriptItem] = list(script)
         self.name = name
         self.pricing = pricing or Pricing()
         self.context_window = context_window
@@ -142,6 +143,8 @@ class ScriptedModel:
             raise item
         if isinstance(item, Completion):
             return item
+        if callable(item) and not isinstance(item, ScriptedReply):
+            raise TypeError(f"ScriptedModel {self.name!r}: a script callable returned another callable")
         reply = ScriptedReply(text=item) if isinstance(item, str) else item
         if reply.error is not None:
             raise reply.error

@@ -1,22 +1,24 @@
-"""Open-ended steps on plain models: a few whole answers, the most confident complete one wins.
+"""Open-ended steps on plain models: a few whole answers; the best complete one wins.
 
 The cost is predictable: at most ``n`` calls of ``long_answer_tokens`` each, with
-``n`` = 1 / 2 / 3 for the low / medium / high level. No answer is extracted:
-the winner is returned whole, and a candidate cut short by its cap never wins.
+``n`` = 1 / 2 / 3 for the low / medium / high level, stopping at the first complete,
+fluent answer. No answer is extracted:
+the winner is returned whole. Complete answers beat ones cut off by their cap,
+which beat looping ones; within a class the more confident wins.
 """
 
 from __future__ import annotations
 
 from thinkdial.models.base import Completion, Message
 from thinkdial.phases.context import RunContext
-from thinkdial.policies.signals import mean_confidence
+from thinkdial.policies.long_form import answer_quality
 from thinkdial.prompts import LONG_ANSWER_INSTRUCTION
 
 CANDIDATES_BY_LEVEL = {"low": 1, "medium": 2, "high": 3}
 
 
 class WholeAnswer:
-    """Best of ``n`` whole answers by mean token confidence; only complete answers are candidates."""
+    """Best of ``n`` whole answers by :func:`~thinkdial.policies.long_form.answer_quality`."""
 
     name = "whole_answer"
 
@@ -25,7 +27,7 @@ class WholeAnswer:
         prompt = [Message(role="system", content=LONG_ANSWER_INSTRUCTION), *[m for m in messages if m.role != "system"]]
         n = CANDIDATES_BY_LEVEL.get(level, 1)
         best: Completion | None = None
-        best_score = float("-inf")
+        best_score = (-2, 0.0)
         spent = None
         for i in range(n):
             c = await ctx.call(
@@ -35,10 +37,11 @@ class WholeAnswer:
             if c is None:
                 break
             spent = c.usage if spent is None else spent + c.usage
-            complete = c.finish_reason == "stop" and bool(c.text.strip())
-            score = (mean_confidence(c) or 0.0) if complete else float("-inf")
+            score = answer_quality(c)
             if best is None or score > best_score:
                 best, best_score = c, score
+            if score[0] == 2:
+                break  # a complete, fluent answer: more candidates would cost without a clear gain
         if best is None or spent is None:
             return None
         return best.model_copy(update={"usage": spent})
