@@ -60,6 +60,8 @@ class Recorded:
     at: float
     model: str
     body: dict[str, Any]
+    billed: int = 0
+    """Tokens this server would bill for the request: its prompt plus every output token it sent or reported."""
 
 
 @dataclass
@@ -120,13 +122,16 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         self._json(200, {"object": "list", "data": [{"id": name, "object": "model"} for name in FAULTS]})
 
+    record: Recorded
+
     def do_POST(self) -> None:  # noqa: N802
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
         model = str(body.get("model", "normal")).split("/")[-1]
         srv = self.owner
+        self.record = Recorded(time.monotonic(), model, body)
         with srv._lock:
-            srv.requests.append(Recorded(time.monotonic(), model, body))
+            srv.requests.append(self.record)
             key = model + json.dumps(body.get("messages", []))
             nth = srv._seen.get(key, 0)
             srv._seen[key] = nth + 1
@@ -172,6 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
         prompt = BIG_PROMPT_TOKENS if model == "bigprompt" else _prompt_tokens(body)
         if model == "overbill":
             completion = 100 * int(body.get("max_tokens") or 16)
+        self.record.billed = prompt + completion
         return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
     def _whole(self, model: str, body: dict[str, Any], reply: dict[str, Any]) -> None:
@@ -217,6 +223,7 @@ class _Handler(BaseHTTPRequestHandler):
             deltas.extend({"content": w} for w in words)
             finish = "stop"
         for i, delta in enumerate(deltas):
+            self.record.billed = _prompt_tokens(body) + i  # what streamed so far is billed
             if model == "cut" and i == 3:  # role chunk + 2 content chunks, then a clean end
                 self._chunk(b"")
                 return
