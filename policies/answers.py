@@ -319,6 +319,9 @@ _ELLIPSIS = re.compile(r"(?:\.\.\.|\u2026)\s*$")
 _QUOTED = re.compile(r"[\"\u201c]([^\"\u201d\n]{1,60})[\"\u201d]|(?<![A-Za-z])'([^'\n]{1,40})'(?![A-Za-z])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(?P<item>.+?)\s*$", re.MULTILINE)
 _FIRST_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'\u201c(]?[A-Z0-9])|\n+")
+_YES_NO_QUESTION = re.compile(
+    r"^(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have)\b", re.IGNORECASE
+)
 _CONCLUSION = re.compile(r"^(?:so|therefore|thus|hence|in total|that means|this means)\b[,:]?\s*", re.IGNORECASE)
 _HEDGE_WORDS = re.compile(
     r"\b(?:i think|i believe|probably|maybe|perhaps|might be|could be|not sure|i'm not sure|i am not sure|"
@@ -357,6 +360,7 @@ def answer_candidates(answer: str | None) -> list[str]:
     if not answer:
         return []
     value = _ELLIPSIS.sub("", answer.strip()).strip()
+    value = re.sub(r"\s+(?:or|and/or)\s*$", "", value, flags=re.IGNORECASE)
     parts = [p for p in (_strip_wrappers(x) for x in _HEDGE_SPLIT.split(value)) if p and p not in {"...", "\u2026"}]
     if len(parts) > 1 and all(len(p.split()) <= 4 for p in parts):
         out: list[str] = []
@@ -463,6 +467,14 @@ def read_answer(text: str | None, prompt: str | None = None) -> AnswerReading | 
     if first:
         return AnswerReading(first.group(1).lower(), [first.group(1).lower()], hedge_words,
                              *_locate(raw, first.group(1)), "yes_no")
+    if prompt and _YES_NO_QUESTION.match(prompt.strip()) and not re.search(r"\b(yes|no)\b", clean, re.IGNORECASE):
+        sentence0 = _first_sentence(clean)
+        if not looks_cut_off(sentence0) and len(sentence0.split()) <= 25:
+            negated = re.search(r"\b(?:not|never|no|cannot|can't|don't|doesn't|isn't|aren't|won't)\b", sentence0,
+                                re.IGNORECASE)
+            verdict = "no" if negated else "yes"
+            start = raw.find(sentence0[:20])
+            return AnswerReading(verdict, [verdict], hedge_words, start, start + len(sentence0), "yes_no_statement")
 
     items = [m.group("item") for m in _LIST_ITEM.finditer(clean)]
     if len(items) >= 2 and re.match(r"\s*(?:[-*\u2022]|\d+[.)])\s", clean.split("\n")[0] + " ") is not None:
@@ -471,7 +483,8 @@ def read_answer(text: str | None, prompt: str | None = None) -> AnswerReading | 
     sentence = _first_sentence(clean)
     sentence_start = max(0, raw.find(sentence[:20])) if sentence else 0
     # "X = Y" in the first sentence: the computed value.
-    eq = re.search(r"=\s*(?P<value>-?[\d,]*\.?\d+(?:\s+[A-Za-z]+)?)\s*[.!]?(?:\s|$)", sentence)
+    eq = re.search(r"=\s*(?P<value>-?[\d,]*\.?\d+(?:\s+[A-Za-z]+)?)(?!\s*[-+*/x\u00d7\u00f7^(\d])\s*[.!)]?(?:\s|$)",
+                   sentence)
     if eq and not looks_cut_off(sentence):
         return _reading(raw, eq.group("value"), "equals", sentence_start + eq.start("value"), hedge_words)
     equals = _TRAILING_EQUALS.search(clean)
@@ -489,11 +502,17 @@ def read_answer(text: str | None, prompt: str | None = None) -> AnswerReading | 
             got = _sentence_answer(_CONCLUSION.sub("", last), prompt)
             if got is not None:
                 return _reading(raw, got, "conclusion", max(0, raw.rfind(last[:20])), hedge_words)
-        if not looks_cut_off(sentence) and sentence[-1:] in ".!?" and _COPULA_TAIL.match(sentence):
-            got = _sentence_answer(sentence, prompt)
-            if got is not None:
-                return _reading(raw, got, "first_sentence", sentence_start, hedge_words)
+        for sent in sentences[:3]:
+            if looks_cut_off(sent) or sent[-1:] not in ".!?" or not _COPULA_TAIL.match(sent):
+                continue
+            got = _sentence_answer(sent, prompt)
+            if got is not None and not _restates(got, prompt):
+                start = max(0, raw.find(sent[:20]))
+                return _reading(raw, got, "first_sentence", start, hedge_words)
     if whole_cut:
+        quoted = _cut_quoted_answer(sentence, prompt)
+        if quoted is not None:
+            return _reading(raw, quoted, "quoted_cut", sentence_start, True)
         return None
     got = _sentence_answer(clean, prompt) if not multi else None
     if got is not None:
@@ -505,6 +524,30 @@ def read_answer(text: str | None, prompt: str | None = None) -> AnswerReading | 
         value = _short_reply_answer(clean)
         return _reading(raw, value, "short", 0, hedge_words) if value else None
     return None
+
+
+def _restates(answer: str, prompt: str | None) -> bool:
+    """Whether an answer only repeats the request ("The sequence is 1, 4, 9, 16." -> "1")."""
+    if not prompt:
+        return False
+    key = normalize_answer(answer)
+    if not key:
+        return False
+    words = normalize_answer(prompt).split()
+    return " ".join(words).find(key) >= 0 and len(key.split()) <= 2 and key in words
+
+
+def _cut_quoted_answer(sentence: str, prompt: str | None) -> str | None:
+    """A cut-off reply that still named quoted answers after its copula ('X is "sad" or "sadness" is ...')."""
+    match = re.search(r"\s(?:is|are|was|were)\s+(?P<value>.+)", sentence)
+    if not match:
+        return None
+    value = re.split(r"\s+(?:is|are|was|were)\s+", match.group("value"), maxsplit=1)[0]
+    prompt_quotes = {normalize_answer(a or b) for a, b in _QUOTED.findall(prompt or "")}
+    quoted = [q for q in (a or b for a, b in _QUOTED.findall(value)) if normalize_answer(q) not in prompt_quotes]
+    if not quoted:
+        return None
+    return " or ".join(quoted) + ("" if len(quoted) > 1 else " or ...")
 
 
 def _sentence_answer(sentence: str, prompt: str | None) -> str | None:
@@ -520,7 +563,7 @@ def _sentence_answer(sentence: str, prompt: str | None) -> str | None:
     fresh = [q for q in quoted if normalize_answer(q) not in prompt_quotes]
     match = _COPULA_TAIL.match(s)
     if match:
-        value = match.group("value")
+        value = re.split(r"\s+(?:is|are|was|were)\s+", match.group("value"), maxsplit=1)[0]
         v_quoted = [a or b for a, b in _QUOTED.findall(value)]
         if v_quoted:
             if re.search(r"\bor\b", value):

@@ -1,0 +1,69 @@
+"""Answer reading on real drafts of the embedded model (from bench/data/difficulty_corpus.jsonl)."""
+
+from __future__ import annotations
+
+import pytest
+
+from thinkdial.policies.answers import answer_candidates, answers_equivalent, extract_answer, read_answer
+
+
+@pytest.mark.parametrize(
+    ("draft", "prompt", "answer", "hedged"),
+    [
+        ('The opposite of "hot" is "cold" or ...', 'What is the opposite of "hot"?', "cold", True),
+        ('The opposite of "happy" is "sad" or "sadness" ...', "What's the opposite of happy?", "sad or sadness", True),
+        ('The opposite of "happy" is "sad" or "sadness" is the opposite of "happy" is "sad" or "sadn',
+         "Name a word that means the opposite of happy.", "sad or sadness", True),
+        ('The answer is "January".', "Which month comes before February?", "January", False),
+        ('The first letter of the word "cloud" is "C".', "What is the first letter of the word cloud?", "C", False),
+        ("The capital of Australia is Canberra. It is located in the Australian Capital Territory.",
+         "What is the capital of Australia?", "Canberra", False),
+        ("1 liter is equal to 1000 milliliters.", "How many milliliters are in 1 liters?", "1000 milliliters", False),
+        ("6 days is 6 * 7 = 42 hours.", "How many hours are in 6 days?", "42 hours", False),
+        ("18 * 19 = 37", "Multiply 18 by 19.", "37", False),
+        ("71 + 18 = 20\n\nI'm not sure what to do with that.", "If you add 71 and 18, what do you get?", "20", False),
+        ("The sequence is 1, 4, 9, 16.\n\nThe next number in the sequence is 17.",
+         "Continue the sequence: 1, 4, 9, 16. What is the next number?", "17", False),
+        ("100 is not divisible by 3 because 100 is not a multiple of 3 (100 = 2 * 3 * 5).",
+         "Is 100 divisible by 3?", "no", False),
+        ("Yes, the Earth is round.", "Is the Earth round?", "yes", False),
+        ('The word "apple" has 5 letters.', 'How many letters are in the word "apple"?', "5", False),
+        ("The Python code will print 7.", "What does this Python code print?\nprint(5 + 2)", "7", False),
+        ("I think it is Paris.", "What is the capital of France?", "Paris", True),
+        ("- Paris\n- Lyon", "Name a French city.", "Paris", True),
+    ],
+)
+def test_read_answer_on_real_drafts(draft: str, prompt: str, answer: str, hedged: bool) -> None:
+    reading = read_answer(draft, prompt)
+    assert reading is not None
+    assert reading.text == answer
+    assert reading.hedged is hedged
+    if reading.start >= 0 and reading.how != "yes_no_statement":
+        assert draft[reading.start : reading.end].lower() == reading.candidates[0].lower()[: reading.end - reading.start]
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        "To solve this problem, we need to think about the total value of 9 and 8. We can start by",
+        "Frozen water is a type of hydromorphic water that",
+        "",
+        '{"tool": "calculator", "arguments": {"expression": "2+2"}}',
+    ],
+)
+def test_no_answer(draft: str) -> None:
+    assert read_answer(draft) is None
+    assert extract_answer(draft) is None
+
+
+def test_candidates_and_equivalence() -> None:
+    assert answer_candidates("cold or warm") == ["cold", "warm"]
+    assert answer_candidates('"sad" or "sadness"') == ["sad", "sadness"]
+    assert answer_candidates("cold or ...") == ["cold"]
+    assert answer_candidates("a cat or a dog that sits on the mat all day") == ["a cat or a dog that sits on the mat all day"]
+    assert answer_candidates(None) == []
+    assert answers_equivalent("cold or warm", "Cold")
+    assert answers_equivalent("1,000 meters", "1000")
+    assert answers_equivalent('"Paris"', "paris")
+    assert not answers_equivalent("cold", "warm")
+    assert not answers_equivalent(None, "x")
