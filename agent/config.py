@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
 from thinkdial.errors import ConfigError, ThinkdialError
 
 

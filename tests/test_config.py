@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from thinkdial.config import find_line, load_config
 from thinkdial.errors import ConfigError, ThinkdialError
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from faults.server import BIG_PROMPT_TOKENS, FaultServer
+
 from thinkdial.errors import (
     BilledCallError,
     InvalidResponseError,

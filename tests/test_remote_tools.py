@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from faults.server import FaultServer
+
 from thinkdial.models import LiteLLMModel, Message, ModelRequest, ToolSpec
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from thinkdial.tools.python_runner import SandboxUnavailableError, bwrap_path, python_tool, run_code
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import pytest
 from pydantic import BaseModel
+
 from thinkdial.tools import (
     Tool,
     ToolContext,

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import Field
+
 from thinkdial.tools.base import tool
 
 __all__ = ["calculator", "evaluate", "format_number", "normalize_expression"]

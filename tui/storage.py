@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
 from thinkdial.models.base import Message, Usage
 
 AnswerStatus = Literal["final", "budget", "max_steps", "error", "cancelled", "streaming"]
