@@ -82,6 +82,8 @@ class Ledger:
             spare = left.cost_usd - input_cost
             if spare < 0:
                 return -1
+            if math.isinf(spare):
+                return bound
             if pricing.output_per_mtok > 0:
                 # Tiny epsilon so float rounding can never tip a call over the ceiling.
                 by_cost = math.floor(spare * 1e6 / pricing.output_per_mtok * (1 - 1e-9))

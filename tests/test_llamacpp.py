@@ -175,3 +175,19 @@ def test_budget_forcing_cuts_thinking_at_the_budget_and_forces_the_answer(embedd
     kinds = [k for k, _ in pieces]
     assert kinds.index("answer") > kinds.index("thinking")
     assert "answer" not in kinds[: kinds.index("answer")]
+
+
+def test_max_seconds_holds_on_the_first_call_in_a_fresh_process():
+    # Loading the weights and the first decode cannot be interrupted; the run must not wait for them.
+    import subprocess
+    import sys
+
+    code = (
+        "import time; from thinkdial import Agent, Budget; a = Agent(); t = time.perf_counter(); "
+        "r = a.run_sync('Write a long story about a dragon.', budget=Budget(max_seconds=1.5)); "
+        "print(r.stop_reason, time.perf_counter() - t)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    reason, seconds = out.stdout.split()
+    assert reason == "budget"
+    assert float(seconds) < 1.5 + 1.5, "the run returned long after its time ceiling"

@@ -16,6 +16,7 @@ import math
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,6 +47,10 @@ GpuLayers = int | Literal["auto"]
 
 _LOADED: dict[tuple[Any, ...], tuple[Any, threading.Lock]] = {}
 _LOADED_LOCK = threading.Lock()
+_WORKERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="thinkdial-llama")
+"""Generation threads, apart from asyncio's default executor so that ``asyncio.run`` never waits for a cancelled one."""
+CANCEL_GRACE_S = 0.2
+"""How long a cancelled call waits for its worker to stop before returning without it."""
 
 
 def check_gguf(path: Path) -> Path:
@@ -228,15 +233,17 @@ class LlamaCppModel:
         """Generate on a worker thread; cancelling the awaiting task stops generation within a token."""
         cancel = CancelToken()
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(None, self._complete_blocking, request, on_delta, cancel)
+        future = loop.run_in_executor(_WORKERS, self._complete_blocking, request, on_delta, cancel)
         try:
             return await asyncio.shield(future)
         except asyncio.CancelledError:
             cancel.cancel()
-            try:
-                await future
-            except Exception:  # noqa: BLE001 - we are already cancelling
-                pass
+            # Generation stops within a token; loading the weights or a first decode cannot be interrupted,
+            # so the caller is not kept waiting for them: the worker finishes alone (the model's lock keeps
+            # the next call behind it) and its result is dropped.
+            done, _ = await asyncio.wait({future}, timeout=CANCEL_GRACE_S)
+            if not done:
+                future.add_done_callback(lambda f: f.cancelled() or f.exception())
             raise
 
     def complete_sync(

@@ -125,7 +125,7 @@ class RunContext:
                 running = None
             if running is loop:
                 self.emit(event)
-            else:
+            elif not loop.is_closed():  # a cancelled call's worker may outlive the run
                 loop.call_soon_threadsafe(self.emit, event)
 
         return sink
