@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from thinkdial.benchmark.analysis import analyze, auroc
 from thinkdial.benchmark.report import ascii_plot, save_png
 from thinkdial.benchmark.runner import BenchError, BenchOptions, plan, run_bench, spread
@@ -101,3 +102,15 @@ def test_cli_help_stays_light() -> None:
     code = "import sys, thinkdial.cli as c; c.build_parser(); print(sorted(m for m in ('rich', 'matplotlib', 'litellm', 'llama_cpp') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_two_benchmarks_cannot_share_an_output_folder(tmp_path: Path) -> None:
+    from thinkdial.benchmark.runner import _lock
+
+    tmp_path.mkdir(exist_ok=True)
+    held = _lock(tmp_path)
+    try:
+        with pytest.raises(BenchError, match="another thinkdial bench is writing"):
+            run_bench(BenchOptions(out=tmp_path, progress=False))
+    finally:
+        held.close()

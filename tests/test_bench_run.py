@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from thinkdial.benchmark.runner import BenchError, BenchOptions, load_records, run_bench
 
 pytestmark = pytest.mark.slow

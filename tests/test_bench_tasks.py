@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from thinkdial.benchmark.graders import extract_number, grade, grade_detail, normalize
 from thinkdial.benchmark.tasks import Task, TaskFileError, builtin_suites, load_tasks, parse_task, resolve_suite
 

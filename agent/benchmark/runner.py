@@ -336,6 +336,35 @@ def run_bench(opts: BenchOptions, on_record: Callable[[dict[str, Any]], None] | 
     if opts.limit is not None:
         tasks = tasks[: opts.limit]
     out.mkdir(parents=True, exist_ok=True)
+    lock = _lock(out)
+    try:
+        return _run_locked(opts, out, suite_path, tasks, on_record)
+    finally:
+        lock.close()
+
+
+def _lock(out: Path) -> Any:
+    """An exclusive lock on ``OUT/.lock`` for the whole run: two benchmarks must not write one folder."""
+    fh = (out / ".lock").open("w")
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        return fh
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        fh.close()
+        raise BenchError(f"another thinkdial bench is writing to {out}; wait for it or choose another --out") from exc
+    return fh
+
+
+def _run_locked(
+    opts: BenchOptions,
+    out: Path,
+    suite_path: Path,
+    tasks: list[Task],
+    on_record: Callable[[dict[str, Any]], None] | None,
+) -> dict[str, Any]:
     sink = out / "runs.jsonl"
     meta_path = out / "bench.json"
     fingerprint = _fingerprint(opts, suite_path)
