@@ -46,8 +46,9 @@ from thinkdial.policies.signals import verifier_yes_probability  # noqa: E402
 DATA = ROOT / "bench" / "data"
 CORPUS = ROOT / "agent" / "benchmark" / "suites" / "difficulty.jsonl"
 
-TOKEN_SET = ["hedged", "answer_logprob", "answer_first_margin", "answer_entropy", "mean_entropy", "min_token_prob",
-             "tail_confidence", "cut_off"]
+TOKEN_SET = ["answer_logprob", "answer_entropy", "hedged"]
+WIDE_SET = ["hedged", "answer_logprob", "answer_first_margin", "answer_entropy", "mean_entropy", "min_token_prob",
+            "tail_confidence", "cut_off"]
 OLD_SET = ["mean_entropy", "min_token_prob", "group_confidence", "tail_confidence", "answer_entropy"]
 SINGLE = ["answer_logprob", "answer_min_prob", "answer_first_prob", "answer_first_margin", "answer_entropy",
           "answer_first_entropy", "mean_entropy", "min_token_prob", "group_confidence", "tail_confidence", "hedged",
@@ -113,7 +114,11 @@ def load_rows() -> list[dict[str, Any]]:
 
 def fit_tokens(rows: list[dict[str, Any]], features: list[str], l2: float = 2.0) -> LogisticCalibration:
     answered = [r for r in rows if r["reading"] is not None]
-    return LogisticCalibration.fit([r["signals"] for r in answered], [r["wrong"] for r in answered], features, l2=l2)
+    model = LogisticCalibration.fit([r["signals"] for r in answered], [r["wrong"] for r in answered], features, l2=l2)
+    none = [r["wrong"] for r in rows if r["reading"] is None]
+    # share of no-answer drafts that were wrong, shrunk towards 1.0 (the old rule) with a prior of 2 drafts
+    model.meta["no_answer_difficulty"] = (sum(none) + 2.0) / (len(none) + 2.0)
+    return model
 
 
 def fit_all(rows: list[dict[str, Any]], features: list[str]) -> dict[str, LogisticCalibration]:
@@ -145,7 +150,7 @@ def samples_signals(row: dict[str, Any], est: DifficultyEstimator, tokens: Logis
 def score(row: dict[str, Any], models: dict[str, LogisticCalibration], mode: str) -> tuple[float, int]:
     """(difficulty, estimate tokens) of one row under a mode: tokens | self_check | staged | always."""
     if row["reading"] is None:
-        return 1.0, 0
+        return float(models["tokens"].meta.get("no_answer_difficulty", 1.0)), 0
     sig = dict(row["signals"])
     d = models["tokens"].predict(sig)
     sig["tokens_difficulty"] = d
@@ -165,6 +170,8 @@ def loko(rows: list[dict[str, Any]], features: list[str], mode: str) -> dict[str
     kinds = sorted({r["kind"] for r in rows})
     per: dict[str, float] = {}
     cost, drafts = 0, 0
+    pooled_s: list[float] = []
+    pooled_y: list[int] = []
     for k in kinds:
         train = [r for r in rows if r["kind"] != k]
         test = [r for r in rows if r["kind"] == k]
@@ -174,6 +181,8 @@ def loko(rows: list[dict[str, Any]], features: list[str], mode: str) -> dict[str
         models = fit_all(train, features)
         scored = [score(r, models, mode) for r in test]
         cost += sum(c for _, c in scored)
+        pooled_s += [x for x, _ in scored]
+        pooled_y += labels
         drafts += sum(r["draft_tokens"] for r in test)
         if 0 < sum(labels) < len(labels):
             per[k] = auroc([s for s, _ in scored], labels)
@@ -181,6 +190,7 @@ def loko(rows: list[dict[str, Any]], features: list[str], mode: str) -> dict[str
     return {"per_kind": per, "mean": statistics.mean(vals) if vals else float("nan"),
             "worst": min(vals) if vals else float("nan"),
             "worst_kind": min(per, key=lambda x: per[x]) if per else None,
+            "pooled": auroc(pooled_s, pooled_y) if 0 < sum(pooled_y) < len(pooled_y) else float("nan"),
             "cost_per_draft_token": cost / drafts if drafts else 0.0}
 
 
@@ -268,13 +278,15 @@ def main() -> None:
     print("\nestimates, leave-one-kind-out:")
     result["loko"] = {}
     for label, feats, mode in [("old features (token stage)", OLD_SET, "tokens"),
+                               ("wide token set (8 signals)", WIDE_SET, "tokens"),
                                ("token stage (free)", TOKEN_SET, "tokens"),
                                ("token stage + self-check", TOKEN_SET, "self_check"),
                                ("staged (samples when ambiguous)", TOKEN_SET, "staged"),
                                ("always sampling", TOKEN_SET, "always")]:
         res = loko(rows, feats, mode)
         result["loko"][label] = res
-        print(f"  {label:34} mean {res['mean']:.3f}  worst {res['worst']:.3f} ({res['worst_kind']})  "
+        print(f"  {label:34} pooled {res['pooled']:.3f}  mean {res['mean']:.3f}  "
+              f"worst {res['worst']:.3f} ({res['worst_kind']})  "
               f"estimate tokens / draft tokens {res['cost_per_draft_token']:.2f}")
     print("\nper kind (token stage | staged):")
     for k in kinds:
@@ -283,6 +295,15 @@ def main() -> None:
         fmt = lambda x: f"{x:.3f}" if x is not None else "  -  "  # noqa: E731
         print(f"  {k:16} acc {per_kind_acc[k]:.2f}  {fmt(a)} | {fmt(b)}")
 
+    old = DifficultyEstimator()  # the previously shipped default: never fitted on this corpus
+    old_scores = [1.0 if r["reading"] is None else old.models["tokens"].predict(r["signals"]) for r in rows]
+    result["old_default_tokens"] = auroc(old_scores, [r["wrong"] for r in rows])
+    print(f"\npreviously shipped default (token stage, no refit; fully held out): {result['old_default_tokens']:.3f}")
+    for name in TOKEN_SET:
+        try:
+            print(f"  single {name:22} pooled AUROC (higher = wrong) {auroc([r['signals'].get(name, 0.0) for r in rows], [r['wrong'] for r in rows]):.3f}")
+        except ValueError:
+            pass
     models = fit_all(rows, TOKEN_SET)
     ind = auroc([score(r, models, "tokens")[0] for r in rows], [r["wrong"] for r in rows])
     result["in_distribution_tokens"] = ind

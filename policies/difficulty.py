@@ -40,17 +40,9 @@ from thinkdial.policies.signals import (
 
 DEFAULT_CALIBRATION_FILE = Path(__file__).with_name("calibration_default.json")
 
-TOKEN_FEATURES = [
-    "hedged",
-    "answer_logprob",
-    "answer_first_margin",
-    "answer_entropy",
-    "mean_entropy",
-    "min_token_prob",
-    "tail_confidence",
-    "cut_off",
-]
-"""Every stage-1 signal the estimator computes (a calibration uses the ones its ``features`` list)."""
+TOKEN_FEATURES = ["answer_logprob", "answer_entropy", "hedged"]
+"""The stage-1 signals the shipped fit and ``thinkdial calibrate`` use (chosen by leave-one-kind-out AUROC;
+:func:`draft_signals` computes more, and a calibration uses whichever its ``features`` list)."""
 SAMPLE_FEATURES = ["agreement", "draft_agrees", "tokens_difficulty"]
 SELF_CHECK_FEATURES = ["self_check_yes", "tokens_difficulty"]
 
@@ -192,7 +184,9 @@ class DifficultyEstimator:
         name = str(getattr(draft, "model", "") or "")
         reading, signals = draft_signals(draft, finish_reason, prompt)
         if reading is None:
-            return Estimate(1.0, {"has_answer": 0.0, **signals}, ["has_answer"], "no_answer", None, [], name)
+            # How often a draft without a readable answer was wrong when this model was calibrated (1.0 before).
+            d_none = float(self.models_for(name)["tokens"].meta.get("no_answer_difficulty", 1.0))
+            return Estimate(d_none, {"has_answer": 0.0, **signals}, ["has_answer"], "no_answer", None, [], name)
         answer, cands = reading.text, reading.candidates
         if not getattr(draft, "tokens", None):
             return Estimate(0.5, {"has_answer": 1.0, **signals}, ["has_answer"], "no_logprobs", answer, cands, name)
