@@ -165,3 +165,13 @@ def test_agent_on_a_big_prompt_server_learns_and_then_holds(server: FaultServer)
     assert second.usage.total_tokens <= 1000, "once learned, the worst case refuses the call up front"
     declared = _run(server, "bigprompt", model(server, "bigprompt", prompt_overhead=BIG_PROMPT_TOKENS), max_tokens=1000)
     assert declared.usage.total_tokens <= 1000
+
+
+@pytest.mark.parametrize("fault", ["cut", "broken", "overbill"])
+def test_what_a_failed_call_was_billed_is_booked_by_the_ledger(server: FaultServer, fault: str) -> None:
+    mark = len(server.requests)
+    result = _run(server, fault, max_tokens=1000)
+    billed = sum(r.billed for r in server.requests[mark:])
+    assert result.stop_reason == "error"
+    assert billed > 0
+    assert result.usage.total_tokens >= billed, "the run's usage includes what the failed call was billed"

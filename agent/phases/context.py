@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from thinkdial.budget import Ledger
-from thinkdial.errors import ContextOverflowError
+from thinkdial.errors import ContextOverflowError, ThinkdialError
 from thinkdial.models.base import Completion, Message, Model, ModelRequest
 from thinkdial.result import Step
 from thinkdial.settings import RunSettings
@@ -107,6 +107,12 @@ class RunContext:
             if isinstance(exc, asyncio.CancelledError):
                 raise
             raise BudgetStop(f"time ceiling of {self.ledger.budget.max_seconds}s reached during {purpose}") from None
+        except ThinkdialError as err:
+            # A call that failed after the provider may have billed it: what it spent counts against the ceiling.
+            if err.usage is not None:
+                self.ledger.record(err.usage)
+                self.emit(ModelCalled(step=step_no, purpose=purpose, model=model.name, usage=err.usage, finish_reason="error"))
+            raise
         self.ledger.record(completion.usage)
         self.emit(
             ModelCalled(step=step_no, purpose=purpose, model=model.name, usage=completion.usage, finish_reason=completion.finish_reason)
