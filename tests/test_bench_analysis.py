@@ -67,6 +67,8 @@ def test_sweep_random_oracle_and_headline() -> None:
     assert head["random_accuracy_at_adaptive_tokens"] == pytest.approx(0.75)
     assert head["random_tokens_for_adaptive_accuracy"] == pytest.approx(500)
     assert head["equal_accuracy_vs_think"]["saved_share"] == pytest.approx(0.4)
+    check = analyze(_records(), thresholds=[0.5], shares=[], default_threshold=0.5)["simulation_check"]
+    assert check["same_route"] == 4 and check["real_accuracy"] == check["simulated_accuracy"] == 1.0
     ceiling = res["ceilings"][0]
     assert ceiling["max_tokens"] == 200 and ceiling["budget_stops"] == 1 and ceiling["uncapped_adaptive_accuracy"] == 1.0
 

@@ -27,6 +27,7 @@ __all__ = [
     "summarize_policy",
     "sweep",
     "analyze",
+    "consistency",
 ]
 
 HIGHER_IS_EASIER = ("conf", "prob", "agree", "margin", "p_yes", "verif", "logprob")
@@ -222,10 +223,27 @@ def headline(policies: dict[str, dict[str, Any]], sw: dict[str, Any]) -> dict[st
     return out
 
 
+def consistency(records: Sequence[dict[str, Any]], threshold: float) -> dict[str, Any] | None:
+    """How well the simulation reproduces the real ``adaptive`` run at its own threshold, task by task."""
+    adaptive = {r["task_id"]: r for r in records if r["policy"] == "adaptive"}
+    rows = [p for p in pair_runs(records) if p["task_id"] in adaptive]
+    if not rows:
+        return None
+    same_route = sum(1 for p in rows if (p["difficulty"] >= threshold) == adaptive[p["task_id"]]["escalated"])
+    sim = _route(rows, [p["difficulty"] >= threshold for p in rows])
+    real = summarize_policy([adaptive[p["task_id"]] for p in rows])
+    return {
+        "threshold": threshold, "tasks": len(rows), "same_route": same_route,
+        "simulated_accuracy": sim["accuracy"], "real_accuracy": real["accuracy"],
+        "simulated_tokens": sim["tokens"], "real_tokens": real["tokens"],
+    }
+
+
 def analyze(
     records: Sequence[dict[str, Any]],
     thresholds: Sequence[float],
     shares: Sequence[float],
+    default_threshold: float | None = None,
 ) -> dict[str, Any]:
     """Everything ``results.json`` reports, from the run records."""
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -259,6 +277,7 @@ def analyze(
             "adaptive at each threshold/share, random and oracle are simulated offline from the paired fast and think "
             "runs of each task (same greedy draft and difficulty); 'adaptive' in policies is a real run at the default threshold")},
         "auroc": auroc_table(pairs),
+        "simulation_check": consistency(records, default_threshold) if default_threshold is not None else None,
         "ceilings": ceilings,
         "headline": headline(policies, sw),
     }

@@ -131,6 +131,11 @@ def print_report(results: dict[str, Any], out_dir: Path | None = None) -> None:
                       f"({eq['saved_share']:.0%} saved)")
     elif "equal_accuracy_vs_think" in h:
         console.print("adaptive does not reach think's accuracy at any threshold on this suite")
+    chk = results.get("simulation_check")
+    if chk:
+        console.print(f"[dim]simulation check at threshold {chk['threshold']:g}: real adaptive took the simulated route on "
+                      f"{chk['same_route']}/{chk['tasks']} tasks; accuracy real {chk['real_accuracy']:.3f} vs simulated "
+                      f"{chk['simulated_accuracy']:.3f}[/]")
     console.print(ascii_plot(results), markup=False, highlight=False)
     runs = results.get("runs", {})
     console.print(f"[dim]{runs.get('total')} runs ({runs.get('resumed')} resumed, {runs.get('errors')} errors) in "
@@ -244,6 +249,11 @@ def markdown_report(results: dict[str, Any]) -> str:
                      f"({eq['saved_share']:.0%} fewer)")
     elif "equal_accuracy_vs_think" in h:
         lines.append("- adaptive reaches think's accuracy at no threshold on this suite")
+    chk = results.get("simulation_check")
+    if chk:
+        lines.append(f"- simulation check at the default threshold {chk['threshold']:g}: the real adaptive run took the simulated route on "
+                     f"{chk['same_route']}/{chk['tasks']} tasks; accuracy real {chk['real_accuracy']:.3f} vs simulated "
+                     f"{chk['simulated_accuracy']:.3f}, tokens {chk['real_tokens']:.0f} vs {chk['simulated_tokens']:.0f}")
     runs = results.get("runs", {})
     lines.append(f"- {runs.get('total')} runs, {runs.get('wall_seconds', 0):.0f} s wall ({runs.get('resumed')} resumed), "
                  f"concurrency {runs.get('concurrency')}")

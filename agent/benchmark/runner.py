@@ -419,6 +419,17 @@ def _run_locked(
     return results
 
 
+def _default_threshold() -> float | None:
+    """The threshold ``policy="adaptive"`` uses, to check the simulated sweep against the real run."""
+    try:
+        from thinkdial.policies.routing import get_policy
+
+        value = getattr(get_policy("adaptive"), "threshold", None)
+    except Exception:  # noqa: BLE001 - the check is optional
+        return None
+    return float(value) if isinstance(value, (int, float)) else None
+
+
 def build_results(
     records: Sequence[dict[str, Any]],
     opts: BenchOptions,
@@ -439,6 +450,6 @@ def build_results(
         "policies_run": list(opts.policies),
         "runs": {"total": len(records), "this_session": ran, "resumed": skipped, "errors": len(errors),
                  "wall_seconds": wall, "concurrency": opts.concurrency},
-        **analyze(records, opts.thresholds, opts.shares),
+        **analyze(records, opts.thresholds, opts.shares, default_threshold=_default_threshold()),
         "tasks": sorted({r["task_id"] for r in records}),
     }
