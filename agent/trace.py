@@ -15,6 +15,13 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from thinkdial.models.base import Usage
 
+SCHEMA_VERSION = 1
+"""Version of the JSON shapes thinkdial writes: the trace file's header line and ``thinkdial run --json``.
+
+Readers skip event types they do not know, so adding an event type or a field does not
+bump it; renaming or removing one does.
+"""
+
 
 class _Event(BaseModel):
     at: float = Field(default_factory=time.time)

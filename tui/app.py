@@ -536,6 +536,7 @@ def run_chat(
     max_tokens: int | None,
     policy: str,
     resume: str | None | bool,
+    agent_options: dict[str, Any] | None = None,
 ) -> int:
     """Open the chat UI; returns the exit code. Called by ``thinkdial chat``.
 
@@ -546,10 +547,14 @@ def run_chat(
         max_tokens: token ceiling per answer.
         policy: ``"adaptive"``, ``"fast"`` or ``"think"``.
         resume: True (or ``""``) reopens the latest conversation, a string reopens that id, None starts a new one.
+        agent_options: extra ``Agent`` keyword arguments (``tools``, ``api_base``, ``api_key``, ``n_gpu_layers``).
     """
     if resume == "":
         resume = True
-    app = ChatApp(fast, thinker, max_cost=max_cost, max_tokens=max_tokens, policy=policy or "adaptive", resume=resume)
+    app = ChatApp(
+        fast, thinker, max_cost=max_cost, max_tokens=max_tokens, policy=policy or "adaptive", resume=resume,
+        agent_options=agent_options,
+    )
     try:
         code = app.run()
     except KeyboardInterrupt:
