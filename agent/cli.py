@@ -15,8 +15,10 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
-from typing import Any, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from thinkdial.policies.routing import POLICY_NAMES
 
 EXIT_OK = 0
 """An answer was printed (a non-strict ceiling stop included)."""
@@ -101,7 +103,7 @@ def _common_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--n-gpu-layers", type=_gpu_layers_arg, default=None, help="layers to offload for local models: -1 all, 0 none, 'auto'"
     )
-    p.add_argument("--policy", choices=["adaptive", "fast", "think"], default=None, help="routing policy")
+    p.add_argument("--policy", choices=POLICY_NAMES, default=None, help="routing policy")
     p.add_argument("--max-cost", type=_number(float, minimum=0), metavar="USD", help="cost ceiling for the task")
     p.add_argument(
         "--max-tokens", type=_number(int, minimum=0), metavar="N", help="token ceiling (input+output+thinking, all calls)"

@@ -206,4 +206,5 @@ class RunController:
             cost_usd=spent.cost_usd - spent_before.cost_usd,
             seconds=spent.seconds - spent_before.seconds,
         )
+        step.finished = True
         self.ctx.emit(StepFinished(step=step.index, route=step.route, difficulty=step.difficulty, text=step.output))

@@ -11,8 +11,15 @@ from thinkdial.models.base import Message, Usage
 StopReason = Literal["final", "budget", "max_steps", "error", "cancelled"]
 
 
+def route_label(route: str, level: str | None = None) -> str:
+    """How a route is shown everywhere: ``FAST``, ``THINK`` or ``THINK(level)``."""
+    if route == "think":
+        return f"THINK({level})" if level else "THINK"
+    return "FAST"
+
+
 class Step(BaseModel):
-    """One turn of the agent loop."""
+    """One turn of the agent loop: the record the library returns and the chat UI shows."""
 
     index: int
     route: Literal["fast", "think"] = "fast"
@@ -24,16 +31,32 @@ class Step(BaseModel):
     """Whether the step wants a short answer or a whole one (explain, write, list, code)."""
     level: str | None = None
     thinking_budget: int | None = None
+    action: str = ""
+    """What the policy chose: ``keep``, ``escalate`` or ``stop`` (empty until routed)."""
     decision_reason: str = ""
     draft: str = ""
     output: str = ""
     thinking: str = ""
     tool_calls: list[dict[str, Any]] = Field(default_factory=list)
     verified: float | None = None
+    """The verifier's probability that the answer is right (None when not verified)."""
+    verify_passed: bool | None = None
+    """Whether that probability cleared the threshold."""
     revisions: int = 0
     usage: Usage = Field(default_factory=Usage)
     estimate_tokens: int = 0
     """Tokens spent on the difficulty estimate itself (stage-2 samples)."""
+    finished: bool = False
+
+    @property
+    def label(self) -> str:
+        """``FAST`` or ``THINK(level)``."""
+        return route_label(self.route, self.level)
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the step's difficulty has been estimated yet."""
+        return bool(self.estimate_stage)
 
 
 class RunResult(BaseModel):

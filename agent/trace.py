@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 
 from thinkdial.models.base import Usage
+from thinkdial.result import StopReason
 
 SCHEMA_VERSION = 1
 """Version of the JSON shapes thinkdial writes: the trace file's header line and ``thinkdial run --json``.
@@ -139,29 +140,13 @@ class StepFinished(_Event):
 class Final(_Event):
     type: Literal["final"] = "final"
     output: str
-    stop_reason: Literal["final", "budget", "max_steps", "error", "cancelled"]
+    stop_reason: StopReason
     usage: Usage
     message: str = ""
 
 
 TraceEvent = Annotated[
-    Union[
-        RunStarted,
-        StepStarted,
-        TextDelta,
-        BudgetCheck,
-        ModelCalled,
-        Draft,
-        SignalsComputed,
-        RouteDecision,
-        Thinking,
-        ToolCalled,
-        ToolReturned,
-        Verified,
-        Revised,
-        StepFinished,
-        Final,
-    ],
+    RunStarted | StepStarted | TextDelta | BudgetCheck | ModelCalled | Draft | SignalsComputed | RouteDecision | Thinking | ToolCalled | ToolReturned | Verified | Revised | StepFinished | Final,
     Field(discriminator="type"),
 ]
 

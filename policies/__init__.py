@@ -1,4 +1,10 @@
-"""Uncertainty signals, difficulty estimation, routing policies and thinking strategies."""
+"""Uncertainty signals, difficulty estimation, routing policies and thinking strategies.
+
+Names load on first use, so importing one light module (``thinkdial.policies.routing``
+from the command line, say) does not pay for the difficulty estimator.
+"""
+
+from __future__ import annotations
 
 if __name__ != "thinkdial.policies":
     raise ImportError(
@@ -6,18 +12,36 @@ if __name__ != "thinkdial.policies":
         "(install the project with `pip install -e .`)."
     )
 
-from thinkdial.policies.difficulty import DifficultyEstimator, Estimate
-from thinkdial.policies.routing import AdaptivePolicy, FastPolicy, RandomPolicy, RouteAction, RouteContext, RoutingPolicy, ThinkPolicy, get_policy
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "AdaptivePolicy",
-    "DifficultyEstimator",
-    "Estimate",
-    "FastPolicy",
-    "RandomPolicy",
-    "RouteAction",
-    "RouteContext",
-    "RoutingPolicy",
-    "ThinkPolicy",
-    "get_policy",
-]
+if TYPE_CHECKING:
+    from thinkdial.policies.difficulty import DifficultyEstimator, Estimate
+    from thinkdial.policies.routing import (
+        AdaptivePolicy,
+        FastPolicy,
+        RandomPolicy,
+        RouteAction,
+        RouteContext,
+        RoutingPolicy,
+        ThinkPolicy,
+        get_policy,
+    )
+
+_WHERE = {
+    "DifficultyEstimator": "thinkdial.policies.difficulty",
+    "Estimate": "thinkdial.policies.difficulty",
+    **{
+        name: "thinkdial.policies.routing"
+        for name in ("AdaptivePolicy", "FastPolicy", "RandomPolicy", "RouteAction", "RouteContext", "RoutingPolicy",
+                     "ThinkPolicy", "get_policy")
+    },
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'thinkdial.policies' has no attribute {name!r}")

@@ -15,6 +15,9 @@ Level = Literal["low", "medium", "high"]
 
 DEFAULT_LEVEL_TOKENS: dict[str, int] = {"low": 256, "medium": 1024, "high": 4096}
 
+POLICY_NAMES: tuple[str, ...] = ("adaptive", "fast", "think")
+"""The built-in policies by name (``get_policy`` also takes ``"share:0.3"`` and policy objects)."""
+
 
 @dataclass(frozen=True)
 class RouteAction:

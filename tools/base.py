@@ -22,7 +22,7 @@ import types
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Generic, ParamSpec, TypeVar, Union, get_args, get_origin, get_type_hints, overload
+from typing import Annotated, Any, Generic, ParamSpec, Protocol, TypeVar, Union, get_args, get_origin, get_type_hints, overload
 
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
@@ -438,7 +438,17 @@ class ToolSet:
         return f"ToolSet({self.names!r})"
 
 
-def tool_call_schema(tools: Iterable[Tool[Any, Any]]) -> dict[str, Any]:
+class HasCallSchema(Protocol):
+    """Anything a call schema can be built from: a :class:`Tool` or a model-side ``ToolSpec``."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def parameters(self) -> dict[str, Any]: ...
+
+
+def tool_call_schema(tools: Iterable[HasCallSchema]) -> dict[str, Any]:
     """JSON schema for one call ``{"tool": "<name>", "arguments": {...}}`` of one of ``tools``.
 
     Only plain features are used (type, properties, required, enum, anyOf,

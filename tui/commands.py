@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-POLICIES = ("adaptive", "fast", "think")
+from thinkdial.policies.routing import POLICY_NAMES
+
+POLICIES = POLICY_NAMES
 
 #: (usage, description) for every command, in help order.
 COMMANDS: list[tuple[str, str]] = [

@@ -25,7 +25,7 @@ from thinkdial.trace import (
     Verified,
     parse_event,
 )
-from thinkdial.tui.storage import StepSummary
+from thinkdial.result import Step
 
 _GAUGE = "▁▂▃▄▅▆▇█"
 
@@ -47,30 +47,23 @@ def money(usd: float) -> str:
     return f"${usd:.4f}"
 
 
-def route_label(step: StepSummary) -> str:
-    """``FAST`` or ``THINK(level)``."""
-    if step.route == "think":
-        return f"THINK({step.level})" if step.level else "THINK"
-    return "FAST"
-
-
 class AnswerTracker:
     """Accumulates the events of one run into per-step summaries and running usage."""
 
     def __init__(self) -> None:
-        self.steps: dict[int, StepSummary] = {}
+        self.steps: dict[int, Step] = {}
         self.events: list[Any] = []
         self.usage = Usage()
         self.final: Final | None = None
         self.run_started: RunStarted | None = None
 
-    def step(self, index: int) -> StepSummary:
+    def step(self, index: int) -> Step:
         """The summary of step ``index`` (created on first use)."""
         if index not in self.steps:
-            self.steps[index] = StepSummary(index=index)
+            self.steps[index] = Step(index=index)
         return self.steps[index]
 
-    def feed(self, event: Any) -> StepSummary | None:
+    def feed(self, event: Any) -> Step | None:
         """Record one event; returns the step summary it changed, if any."""
         if isinstance(event, TextDelta):
             return None
@@ -89,21 +82,19 @@ class AnswerTracker:
             pass
         elif isinstance(event, ModelCalled):
             self.usage = self.usage + event.usage
-            s.tokens += event.usage.total_tokens
-            s.cost_usd += event.usage.cost_usd
-            s.seconds += event.usage.seconds
+            s.usage = s.usage + event.usage
         elif isinstance(event, SignalsComputed):
             s.difficulty = event.difficulty
             s.signals = dict(event.signals)
+            s.estimate_stage = event.stage
         elif isinstance(event, RouteDecision):
             s.route = event.route
             s.action = event.action
             s.level = event.level if event.route == "think" else None
             s.thinking_budget = event.thinking_budget
-            s.reason = event.reason
+            s.decision_reason = event.reason
         elif isinstance(event, Verified):
-            s.verified = event.passed
-            s.verify_probability = event.probability
+            s.verified, s.verify_passed = event.probability, event.passed
         elif isinstance(event, Revised):
             s.revisions = max(s.revisions, event.revision)
         elif isinstance(event, ToolCalled):
@@ -119,7 +110,7 @@ class AnswerTracker:
             s.finished = True
         return s
 
-    def summaries(self) -> list[StepSummary]:
+    def summaries(self) -> list[Step]:
         """Step summaries in step order."""
         return [self.steps[i] for i in sorted(self.steps)]
 
@@ -167,11 +158,12 @@ def trace_markdown(events: list[Any], title: str = "") -> str:
             continue
         by_step.setdefault(e.step, []).append(e)
     for index in sorted(by_step):
-        s = tracker.steps.get(index) or StepSummary(index=index)
+        s = tracker.steps.get(index) or Step(index=index)
         lines += [
-            f"## Step {index} · {route_label(s)}",
+            f"## Step {index} · {s.label}",
             "",
-            f"difficulty **{_num(s.difficulty)}** · {s.tokens:,} tokens · {money(s.cost_usd)} · {s.seconds:.2f}s",
+            f"difficulty **{_num(s.difficulty if s.estimated else None)}** · {s.usage.total_tokens:,} tokens · "
+            f"{money(s.usage.cost_usd)} · {s.usage.seconds:.2f}s",
             "",
         ]
         for e in by_step[index]:

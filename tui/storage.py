@@ -32,8 +32,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from thinkdial.models.base import Message, Usage
+from thinkdial.result import Step, StopReason
 
-AnswerStatus = Literal["final", "budget", "max_steps", "error", "cancelled", "streaming"]
+AnswerStatus = StopReason | Literal["streaming"]
+"""How an answer ended: a run's stop reason, or still streaming."""
 
 #: How many earlier messages are sent to the agent as history (keeps small local contexts from overflowing).
 HISTORY_MESSAGES = 12
@@ -51,27 +53,6 @@ def conversations_dir() -> Path:
     return data_dir() / "conversations"
 
 
-class StepSummary(BaseModel):
-    """What one agent step did, as shown in its badge."""
-
-    index: int
-    route: Literal["fast", "think"] = "fast"
-    action: str = ""
-    level: str | None = None
-    thinking_budget: int | None = None
-    difficulty: float | None = None
-    signals: dict[str, float] = Field(default_factory=dict)
-    reason: str = ""
-    tokens: int = 0
-    cost_usd: float = 0.0
-    seconds: float = 0.0
-    verified: bool | None = None
-    verify_probability: float | None = None
-    revisions: int = 0
-    tool_calls: list[dict[str, Any]] = Field(default_factory=list)
-    finished: bool = False
-
-
 class ChatMessage(BaseModel):
     """One message of a conversation. Assistant messages carry their answer's details."""
 
@@ -85,7 +66,7 @@ class ChatMessage(BaseModel):
     superseded_draft: str = ""
     policy: str = ""
     usage: Usage = Field(default_factory=Usage)
-    steps: list[StepSummary] = Field(default_factory=list)
+    steps: list[Step] = Field(default_factory=list)
     trace: list[dict[str, Any]] = Field(default_factory=list)
     """The answer's trace events (JSON form, text deltas left out)."""
 
@@ -382,16 +363,15 @@ class ConversationStore:
         return md, jsonl
 
 
-def badge_plain(step: StepSummary) -> str:
+def badge_plain(step: Step) -> str:
     """A one-line, plain-text description of a step (used in the Markdown transcript)."""
-    route = "THINK" + (f"({step.level})" if step.level else "") if step.route == "think" else "FAST"
-    parts = [route]
-    if step.difficulty is not None:
+    parts = [step.label]
+    if step.estimated:
         parts.append(f"difficulty {step.difficulty:.2f}")
-    parts.append(f"{step.tokens:,} tok")
-    parts.append(f"${step.cost_usd:.4f}")
-    if step.verified is not None:
-        parts.append("verified" if step.verified else "verification failed")
+    parts.append(f"{step.usage.total_tokens:,} tok")
+    parts.append(f"${step.usage.cost_usd:.4f}")
+    if step.verify_passed is not None:
+        parts.append("verified" if step.verify_passed else "verification failed")
     if step.revisions:
         parts.append(f"revised x{step.revisions}")
     if step.tool_calls:

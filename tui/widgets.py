@@ -26,8 +26,9 @@ from thinkdial.trace import (
     ToolCalled,
     ToolReturned,
 )
-from thinkdial.tui.steps import AnswerTracker, gauge, money, route_label
-from thinkdial.tui.storage import ChatMessage, StepSummary
+from thinkdial.tui.steps import AnswerTracker, gauge, money
+from thinkdial.result import Step
+from thinkdial.tui.storage import ChatMessage
 
 #: Answer phases whose streamed text is shown (samples and verifier calls are not streamed to the chat).
 SHOWN_PHASES = ("draft", "think", "revise")
@@ -73,30 +74,30 @@ class Badge(Static):
     def __init__(self, index: int) -> None:
         super().__init__("", classes="badge")
         self.index = index
-        self.summary: StepSummary | None = None
+        self.summary: Step | None = None
         self.tooltip = "click (or Enter on the answer) for the step trace"
-        self.refresh_summary(StepSummary(index=index))
+        self.refresh_summary(Step(index=index))
 
-    def refresh_summary(self, s: StepSummary, done: bool = False) -> None:
+    def refresh_summary(self, s: Step, done: bool = False) -> None:
         """Redraw from a step summary; ``done`` once the answer has ended (a step cut short says so)."""
         self.summary = s
-        route = route_label(s)
+        route = s.label
         self.set_class(s.route == "think", "-think")
         parts: list[tuple[str, str] | str] = [
             (f" {route} ", "bold reverse"),
             f"  step {s.index}",
         ]
-        if s.difficulty is not None:
+        if s.estimated:
             parts.append(f" · difficulty {s.difficulty:.2f} {gauge(s.difficulty)}")
         elif not s.finished:
             parts.append(" · stopped before routing" if done else " · drafting…")
-        parts.append(f" · {s.tokens:,} tok · {money(s.cost_usd)}")
+        parts.append(f" · {s.usage.total_tokens:,} tok · {money(s.usage.cost_usd)}")
         if s.thinking_budget and s.route == "think":
             parts.append(f" · budget {s.thinking_budget}")
         if s.tool_calls:
             parts.append(" · tools: " + ", ".join(str(t.get("name")) for t in s.tool_calls))
-        if s.verified is not None:
-            parts.append((" · verified ✓" if s.verified else " · verification ✗", "bold"))
+        if s.verify_passed is not None:
+            parts.append((" · verified ✓" if s.verify_passed else " · verification ✗", "bold"))
         if s.revisions:
             parts.append((f" · revised ×{s.revisions}", "bold"))
         self.update(Content.assemble(*parts))

@@ -12,29 +12,19 @@ import json
 from typing import Any
 
 from thinkdial.models.base import Message, ToolCall, ToolSpec
+from thinkdial.tools import tool_call_schema
 
 FINAL_ANSWER = "final_answer"
 
 
 def tool_call_json_schema(tools: list[ToolSpec], allow_answer: bool) -> dict[str, Any]:
-    """Schema of one call of one of ``tools`` (plus ``final_answer`` when allowed)."""
-    options = [_call_schema(t.name, t.parameters) for t in tools]
-    if allow_answer:
-        options.append(
-            _call_schema(
-                FINAL_ANSWER,
-                {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]},
-            )
-        )
-    return options[0] if len(options) == 1 else {"anyOf": options}
-
-
-def _call_schema(name: str, parameters: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": {"tool": {"type": "string", "enum": [name]}, "arguments": parameters},
-        "required": ["tool", "arguments"],
-    }
+    """Schema of one call of one of ``tools`` (plus ``final_answer`` when allowed), built by the one
+    call-schema builder, :func:`thinkdial.tools.tool_call_schema`."""
+    answer = ToolSpec(
+        name=FINAL_ANSWER,
+        parameters={"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]},
+    )
+    return tool_call_schema([*tools, answer] if allow_answer else tools)
 
 
 def tools_system_text(tools: list[ToolSpec], allow_answer: bool) -> str:

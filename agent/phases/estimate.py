@@ -20,7 +20,7 @@ async def estimate(
     """
     s = ctx.settings
     step = ctx.state.step
-    est = s.estimator.from_draft(draft, draft.finish_reason)
+    est = s.estimator.from_draft(draft, draft.finish_reason, prompt=ctx.task)
     if draft.tool_calls:
         est = Estimate(0.0, {"tool_call": 1.0}, ["tool_call"], "tool_call", None)
     elif long_form:

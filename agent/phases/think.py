@@ -13,6 +13,7 @@ from thinkdial.trace import RouteDecision, Thinking
 def decide(ctx: RunContext, step: Step, action: str, route: str, level: str | None, reason: str, budget: int | None = None) -> None:
     """Record the route decision on the step and in the trace."""
     step.route = route  # type: ignore[assignment]
+    step.action = action
     step.level = level
     step.thinking_budget = budget
     step.decision_reason = reason

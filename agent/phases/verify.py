@@ -36,7 +36,7 @@ async def verify_and_revise(ctx: RunContext, messages: list[Message], answer: st
             return answer
         p = verifier_yes_probability(verdict)
         passed = p is None or p >= v.threshold
-        step.verified = p
+        step.verified, step.verify_passed = p, passed
         ctx.emit(Verified(step=ctx.state.step_no, probability=p, passed=passed, threshold=v.threshold))
         if passed or revision == v.max_revisions:
             return answer
