@@ -119,12 +119,3 @@ class Ledger:
         )
         self.record(usage)
         return usage
-
-    def within(self) -> bool:
-        """True while no ceiling is crossed (used by tests and assertions)."""
-        b = self.budget
-        if b.max_cost_usd is not None and self.spent.cost_usd > b.max_cost_usd + 1e-12:
-            return False
-        if b.max_tokens is not None and self.spent.total_tokens > b.max_tokens:
-            return False
-        return True

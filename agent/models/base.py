@@ -94,7 +94,6 @@ class Completion(BaseModel):
     thinking: str = ""
     tool_calls: list[ToolCall] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
-    latency_s: float = 0.0
     tokens: list[TokenInfo] | None = None
     """Per-token uncertainty for the answer tokens; None when the backend gives none."""
     finish_reason: FinishReason = "stop"

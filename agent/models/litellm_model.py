@@ -555,7 +555,6 @@ class LiteLLMModel:
             thinking=thinking.strip(),
             tool_calls=tool_calls,
             usage=u,
-            latency_s=latency,
             tokens=tokens,
             finish_reason=reason,
             model=self.name,

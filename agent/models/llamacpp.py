@@ -467,7 +467,6 @@ class LlamaCppModel:
             thinking=splitter.thinking.strip(),
             tool_calls=tool_calls,
             usage=usage,
-            latency_s=latency,
             tokens=infos if want_logprobs else None,
             finish_reason=finish,  # type: ignore[arg-type]
             model=self.name,

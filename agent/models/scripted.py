@@ -206,7 +206,6 @@ class ScriptedModel:
             thinking="".join(thinking_tokens).strip(),
             tool_calls=[] if truncated else list(reply.tool_calls),
             usage=usage,
-            latency_s=latency,
             tokens=infos if (reply.logprobs and request.logprobs) else None,
             finish_reason="length" if truncated else ("tool_calls" if reply.tool_calls else "stop"),
             model=self.name,
