@@ -196,6 +196,28 @@ def _numbers(text: str) -> list[float]:
     return [v for _, v in sorted(found)]
 
 
+_STOP = frozenset("the a an is are was were of in on to and or what how many much which does do did there with for".split())
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in _STOP}
+
+
+def _relevant_clause(sentence: str, prompt: str) -> str:
+    """Of a sentence's clauses that hold a number, the one that talks about what the prompt asks
+    ("A day is 24 hours, and a week is 7 days." asked about a week -> "a week is 7 days")."""
+    clauses = [c for c in re.split(r",\s*(?:and|but|so|while)?\s*|;\s*|\s+and\s+(?=\D*\b(?:is|are|has|have)\b)", sentence) if c.strip()]
+    numbered = [c for c in clauses if _numbers(c)]
+    if len(numbered) < 2 or not prompt:
+        return sentence
+    asked = _content_words(prompt)
+    scores = [len(_content_words(c) & asked) for c in numbered]
+    best = max(scores)
+    if best == 0 or scores.count(best) > 1:
+        return sentence
+    return numbered[scores.index(best)]
+
+
 def extract_number(output: str | None, prompt: str = "") -> float | None:
     """The number a reply gives as its answer, read as a person would, or None.
 
@@ -243,6 +265,7 @@ def extract_number(output: str | None, prompt: str = "") -> float | None:
                 if len(y) == 1:
                     return y[0]
             return nums[0]
+    first = _relevant_clause(first, prompt)
     verb = re.search(r"\b(?:is|are|was|were|equals|has|have|had|makes|gives|comes\s+to|totals?|be)\b|=", first, re.IGNORECASE)
     if verb:
         after = [n for n in _numbers(first[verb.end():])]
