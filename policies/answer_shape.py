@@ -18,7 +18,8 @@ _LONG_REQUEST = re.compile(
     r"give me (?:some|a few|\w+) (?:tips|ideas|examples|reasons|ways|steps)|tips|ideas|steps? by steps?|"
     r"how (?:do|does|can|to|should)|why (?:do|does|is|are)|what are (?:the|some)|benefits|advantages|"
     r"poem|story|essay|letter|email|haiku|song|function|script|program|class|implement|code|"
-    r"in detail|paragraph|overview|plan)\b",
+    r"in detail|paragraph|overview|plan|"
+    r"name (?:the|some|a few|two|three|four|five|six|seven|\d+) (?:\w+ )?\w+s)\b",
     re.IGNORECASE,
 )
 _SHORT_FORMAT = re.compile(
