@@ -11,8 +11,8 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-
 from servers.reasoning import EFFORT_TOKENS, ReasoningServer
+
 from thinkdial.models import LiteLLMModel, Message, ModelRequest
 from thinkdial.policies.routing import DEFAULT_LEVEL_TOKENS
 

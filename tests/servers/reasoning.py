@@ -58,7 +58,7 @@ def solve(text: str) -> tuple[str | None, str]:
     """The arithmetic expression in ``text`` and its answer sentence."""
     match = _EXPR.search(text)
     if not match:
-        return None, "Paris."
+        return None, "I think the answer is Paris, the capital of France."
     a, op, b = float(match.group(1)), match.group(2), float(match.group(3))
     value = {"+": a + b, "-": a - b, "*": a * b, "x": a * b, "×": a * b, "/": a / b if b else float("nan")}[op]
     shown = str(int(value)) if value == int(value) else f"{value:g}"
@@ -79,6 +79,8 @@ class Recorded:
 
     path: str
     body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    """Request headers, names in lower case."""
 
 
 @dataclass
@@ -138,7 +140,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
-        self.server_state.requests.append(Recorded(self.path, body))
+        self.server_state.requests.append(Recorded(self.path, body, {k.lower(): v for k, v in self.headers.items()}))
         if self.path.rstrip("/").endswith("/messages"):
             self._anthropic(body)
         else:
