@@ -311,7 +311,8 @@ def _grade_exact(answers: list[str], output: str, prompt: str) -> Grade:
     if not spans:
         return Grade(False, None)
     quoted = _quoted_candidates(text, prompt)
-    if len(quoted) == 1:
+    distinct = {normalize(q) for q in quoted}
+    if len(distinct) == 1:  # one quoted answer, however often repeated
         spans.insert(min(len(spans), 1), quoted[0])
     for span in spans:
         n = normalize(span)
