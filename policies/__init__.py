@@ -16,16 +16,31 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from thinkdial.policies.difficulty import DifficultyEstimator, Estimate
+    from thinkdial.policies.difficulty import DifficultyEstimator as DifficultyEstimator
+    from thinkdial.policies.difficulty import Estimate as Estimate
     from thinkdial.policies.routing import (
-        AdaptivePolicy,
-        FastPolicy,
-        RandomPolicy,
-        RouteAction,
-        RouteContext,
-        RoutingPolicy,
-        ThinkPolicy,
-        get_policy,
+        AdaptivePolicy as AdaptivePolicy,
+    )
+    from thinkdial.policies.routing import (
+        FastPolicy as FastPolicy,
+    )
+    from thinkdial.policies.routing import (
+        RandomPolicy as RandomPolicy,
+    )
+    from thinkdial.policies.routing import (
+        RouteAction as RouteAction,
+    )
+    from thinkdial.policies.routing import (
+        RouteContext as RouteContext,
+    )
+    from thinkdial.policies.routing import (
+        RoutingPolicy as RoutingPolicy,
+    )
+    from thinkdial.policies.routing import (
+        ThinkPolicy as ThinkPolicy,
+    )
+    from thinkdial.policies.routing import (
+        get_policy as get_policy,
     )
 
 _WHERE = {

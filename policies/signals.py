@@ -64,24 +64,37 @@ __all__ = [
 class AlternativeLike(Protocol):
     """One candidate of the next-token distribution (``TokenAlternative``)."""
 
-    token: str
-    logprob: float
+    @property
+    def token(self) -> str: ...
+
+    @property
+    def logprob(self) -> float: ...
 
 
 class TokenLike(Protocol):
     """Uncertainty data for one generated token (``TokenInfo``)."""
 
-    token: str
-    logprob: float
-    entropy: float | None
-    top: Sequence[AlternativeLike]
+    @property
+    def token(self) -> str: ...
+
+    @property
+    def logprob(self) -> float: ...
+
+    @property
+    def entropy(self) -> float | None: ...
+
+    @property
+    def top(self) -> Sequence[AlternativeLike]: ...
 
 
 class CompletionLike(Protocol):
     """What a model call produced (``Completion``); only these fields are read."""
 
-    text: str
-    tokens: Sequence[TokenLike] | None
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def tokens(self) -> Sequence[TokenLike] | None: ...
 
 
 TOKEN_SIGNALS: tuple[str, ...] = (

@@ -15,8 +15,9 @@ These are pure pieces; the controller (``agent.controller``) makes the calls.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 from thinkdial.policies.answers import extract_answer, normalize_answer
 

@@ -30,8 +30,8 @@ def test_auroc_matches_brute_force():
     rng = random.Random(0)
     scores = [round(rng.random(), 1) for _ in range(60)]  # coarse, so lots of ties
     labels = [int(rng.random() < 0.4) for _ in range(60)]
-    pos = [s for s, y in zip(scores, labels) if y]
-    neg = [s for s, y in zip(scores, labels) if not y]
+    pos = [s for s, y in zip(scores, labels, strict=True) if y]
+    neg = [s for s, y in zip(scores, labels, strict=True) if not y]
     brute = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg) / (len(pos) * len(neg))
     assert auroc(scores, labels) == pytest.approx(brute)
 
@@ -69,7 +69,7 @@ def test_fit_separates_a_separable_set():
     rows, labels = _toy()
     model = LogisticCalibration.fit(rows, labels, ["mean_entropy", "group_confidence"], l2=0.1)
     probs = [model.predict(r) for r in rows]
-    assert all((p > 0.5) == bool(y) for p, y in zip(probs, labels))
+    assert all((p > 0.5) == bool(y) for p, y in zip(probs, labels, strict=True))
     assert auroc(probs, labels) == 1.0
     assert all(0.0 <= p <= 1.0 for p in probs)
     # Signs make sense: entropy pushes up, confidence pushes down.

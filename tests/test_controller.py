@@ -11,10 +11,10 @@ from pydantic import BaseModel
 from thinkdial import Agent, Budget
 from thinkdial.errors import BudgetExceededError
 from thinkdial.models import ModelCapabilities, Pricing, ScriptedModel, ScriptedReply, tool_call
-from thinkdial.trace import read_trace
 from thinkdial.policies.difficulty import DifficultyEstimator, hand_set_calibration
 from thinkdial.policies.routing import RouteAction, RouteContext
 from thinkdial.tools import tool
+from thinkdial.trace import read_trace
 
 SURE = 0.99
 UNSURE = 0.15

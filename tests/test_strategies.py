@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from thinkdial import Agent
-from thinkdial.prompts import PROBE_SUFFIX
-from thinkdial.models import ModelRequest, ScriptedModel, ScriptedReply
+from thinkdial.models import ScriptedModel, ScriptedReply
 from thinkdial.policies.routing import AdaptivePolicy, FastPolicy, RouteContext, ThinkPolicy, get_policy
 from thinkdial.policies.strategies import Vote, split_cot, vote_is_settled, weighted_vote
+from thinkdial.prompts import PROBE_SUFFIX
 
 
 def test_weighted_vote_prefers_confident_agreement_and_drops_the_least_confident():

@@ -13,10 +13,10 @@ pytest.importorskip("textual")
 
 from textual.widgets import Collapsible, Input, Markdown, OptionList, ProgressBar  # noqa: E402
 
-from thinkdial.policies.difficulty import DifficultyEstimator, hand_set_calibration
 from thinkdial import Agent  # noqa: E402
 from thinkdial.errors import ModelFileError  # noqa: E402
 from thinkdial.models import Pricing, ScriptedModel, ScriptedReply, tool_call  # noqa: E402
+from thinkdial.policies.difficulty import DifficultyEstimator, hand_set_calibration
 from thinkdial.tui.app import ChatApp  # noqa: E402
 from thinkdial.tui.commands import CommandError, parse_command  # noqa: E402
 from thinkdial.tui.screens import HelpScreen, HistoryScreen, TraceScreen  # noqa: E402

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.markdown import Markdown as RichMarkdown
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from rich.markdown import Markdown as RichMarkdown
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 

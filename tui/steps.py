@@ -6,9 +6,11 @@ test on its own.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from thinkdial.models.base import Usage
+from thinkdial.result import Step
 from thinkdial.trace import (
     BudgetCheck,
     Final,
@@ -25,7 +27,6 @@ from thinkdial.trace import (
     Verified,
     parse_event,
 )
-from thinkdial.result import Step
 
 _GAUGE = "▁▂▃▄▅▆▇█"
 

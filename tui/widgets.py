@@ -16,6 +16,7 @@ from textual.widgets.markdown import MarkdownStream
 
 from thinkdial.budget import Budget
 from thinkdial.models.base import Usage
+from thinkdial.result import Step
 from thinkdial.trace import (
     Final,
     Revised,
@@ -27,8 +28,7 @@ from thinkdial.trace import (
     ToolReturned,
 )
 from thinkdial.tui.steps import AnswerTracker, gauge, money
-from thinkdial.result import Step
-from thinkdial.tui.storage import ChatMessage
+from thinkdial.tui.storage import AnswerStatus, ChatMessage
 
 #: Answer phases whose streamed text is shown (samples and verifier calls are not streamed to the chat).
 SHOWN_PHASES = ("draft", "think", "revise")
@@ -199,7 +199,9 @@ class StepView(Vertical):
     async def tool_called(self, event: ToolCalled) -> None:
         """Show a tool call, collapsed."""
         body = Static(Content(f"arguments: {event.arguments}"), classes="tool-args")
-        box = Collapsible(body, title=Content(f"🔧 {event.name}({_short(event.arguments)})"), collapsed=True, classes="tool")
+        # Content, not str: a str title would be parsed as markup, and tool arguments are untrusted text.
+        title = Content(f"🔧 {event.name}({_short(event.arguments)})")
+        box = Collapsible(body, title=title, collapsed=True, classes="tool")  # type: ignore[arg-type]  # Textual renders Content titles
         self.tools[event.call_id] = box
         await self.mount(box)
 
@@ -209,7 +211,7 @@ class StepView(Vertical):
         if box is None:
             return
         mark = "→" if event.ok else "✗"
-        box.title = Content(f"🔧 {event.name} {mark} {_short(event.content)}")
+        box.title = Content(f"🔧 {event.name} {mark} {_short(event.content)}")  # type: ignore[assignment]  # as above
         box.set_class(not event.ok, "-failed")
         await box.query_one(Collapsible.Contents).mount(Static(Content(f"result: {event.content}"), classes="tool-result"))
 
@@ -283,7 +285,7 @@ class AnswerView(Vertical, can_focus=True):
     def on_mount(self) -> None:
         self._show_status(self.record.status)
 
-    def _show_status(self, status: str) -> None:
+    def _show_status(self, status: AnswerStatus) -> None:
         self.status = status
         text = STATUS_TEXT.get(status, status)
         self.header.update(Content.assemble(("thinkdial", "bold"), f"  {text}" if text else ""))
@@ -350,7 +352,7 @@ class AnswerView(Vertical, can_focus=True):
         for view in self.step_views.values():
             await view.stop_streams()
 
-    async def finish(self, status: str, output: str, message: str = "") -> None:
+    async def finish(self, status: AnswerStatus, output: str, message: str = "") -> None:
         """End the answer: flush streams, show the final answer if it differs from what streamed, note why it stopped."""
         await self.stop_streams()
         for index, view in self.step_views.items():
@@ -365,9 +367,9 @@ class AnswerView(Vertical, can_focus=True):
         self._record_result(status, output.strip() or shown, message)
         self._show_status(status)
 
-    def _record_result(self, status: str, output: str, message: str) -> None:
+    def _record_result(self, status: AnswerStatus, output: str, message: str) -> None:
         r = self.record
-        r.status = status  # type: ignore[assignment]
+        r.status = status
         r.content = output
         r.message = message
         r.usage = self.tracker.usage

@@ -180,7 +180,11 @@ class Model(Protocol):
     name: str
     pricing: Pricing
     context_window: int | None
-    capabilities: ModelCapabilities
+
+    @property
+    def capabilities(self) -> ModelCapabilities:
+        """What this model can do (declared, cheap to read)."""
+        ...
 
     async def complete(
         self,
