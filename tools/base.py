@@ -31,7 +31,7 @@ from pydantic.fields import FieldInfo
 from thinkdial.tools._docstring import parse_docstring
 from thinkdial.tools._schema import clean_schema, describe_type
 
-__all__ = ["Tool", "ToolContext", "ToolResult", "ToolSet", "as_tool", "render_value", "tool", "tool_call_schema"]
+__all__ = ["SchemaTool", "Tool", "ToolContext", "ToolResult", "ToolSet", "as_tool", "render_value", "tool", "tool_call_schema"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -129,9 +129,9 @@ class Tool(Generic[P, R]):
         """Wrap ``func``; raises ``TypeError``/``ValueError`` for unusable definitions."""
         if not callable(func):
             raise TypeError(f"tool expects a function, got {type(func).__name__}")
-        functools.update_wrapper(self, func)  # type: ignore[arg-type]
+        functools.update_wrapper(self, func)
         self.func: Callable[P, R] = func
-        self.name: str = name or getattr(func, "__name__", type(func).__name__)
+        self.name: str = str(name or getattr(func, "__name__", type(func).__name__))
         if not _NAME_RE.match(self.name):
             raise ValueError(f"tool name {self.name!r} must be 1-64 letters, digits, '_' or '-'; pass name=...")
         if timeout is not None and not timeout > 0:
@@ -151,7 +151,7 @@ class Tool(Generic[P, R]):
 
     def _build_model(self, arg_docs: dict[str, str]) -> type[BaseModel]:
         """Create the pydantic model that validates this tool's arguments."""
-        target = self.func if inspect.isroutine(self.func) else getattr(self.func, "__call__", self.func)
+        target = self.func if inspect.isroutine(self.func) else getattr(self.func, "__call__", self.func)  # noqa: B004
         signature = inspect.signature(self.func)
         try:
             hints = get_type_hints(target, include_extras=True)
@@ -174,10 +174,9 @@ class Tool(Generic[P, R]):
             self._fields[field_name] = pname
             default = ... if param.default is inspect.Parameter.empty else param.default
             description = None if _has_description(annotation) else arg_docs.get(pname)
-            extra = {"description": description} if description else {}
-            definitions[field_name] = (annotation, Field(default, alias=pname, **extra))
+            definitions[field_name] = (annotation, Field(default, alias=pname, description=description or None))
         try:
-            return create_model(  # type: ignore[call-overload,no-any-return]
+            return create_model(
                 f"{self.name}_arguments",
                 __config__=ConfigDict(extra="forbid", populate_by_name=False),
                 **definitions,
@@ -198,6 +197,38 @@ class Tool(Generic[P, R]):
             "required": list(schema.get("required", [])),
             "additionalProperties": False,
         }
+
+    @classmethod
+    def from_schema(
+        cls,
+        name: str,
+        description: str,
+        json_schema: dict[str, Any],
+        fn: Callable[..., Any],
+        *,
+        timeout: float | None = None,
+    ) -> Tool[..., Any]:
+        """A tool whose arguments are described by a JSON schema rather than a Python signature.
+
+        For tools defined elsewhere (an MCP server, an OpenAPI operation, a plugin):
+        the model sees ``json_schema`` (with ``$ref`` inlined), every call's arguments
+        are validated against it (nested objects, arrays, enums, formats included)
+        and ``fn`` is called with them as keyword arguments: ``fn(**arguments)``.
+        ``fn`` may be sync or async; bad arguments, exceptions and timeouts come
+        back to the model as ``ToolResult(ok=False)``, as for ``@tool`` functions.
+
+        Args:
+            name: The name the model uses (1-64 letters, digits, ``_`` or ``-``).
+            description: What the tool does.
+            json_schema: An object schema: ``{"type": "object", "properties": {...}, "required": [...]}``.
+            fn: Called with the validated arguments as keyword arguments.
+            timeout: Seconds one call may take; ``None`` leaves it to the agent's ``tool_timeout``.
+
+        Raises:
+            TypeError: ``fn`` is not callable, or ``json_schema`` is not a dict.
+            ValueError: A bad name or timeout, or a schema that is not a valid object schema.
+        """
+        return SchemaTool(name, description, json_schema, fn, timeout=timeout)
 
     def openai_schema(self) -> dict[str, Any]:
         """The tool in OpenAI's function-calling format (as litellm expects)."""
@@ -337,6 +368,92 @@ class Tool(Generic[P, R]):
         return f"Tool(name={self.name!r}, is_async={self.is_async}, timeout={self.timeout!r})"
 
 
+class SchemaTool(Tool[..., Any]):
+    """A :class:`Tool` defined by a JSON schema (see :meth:`Tool.from_schema`), validated with ``jsonschema``."""
+
+    def __init__(
+        self,
+        name: str,
+        description: str,
+        json_schema: dict[str, Any],
+        fn: Callable[..., Any],
+        *,
+        timeout: float | None = None,
+    ) -> None:
+        if not callable(fn):
+            raise TypeError(f"Tool.from_schema(fn=...) takes a function, got {type(fn).__name__}")
+        if not isinstance(name, str) or not _NAME_RE.match(name):
+            raise ValueError(f"Tool.from_schema(name=...): {name!r} must be 1-64 letters, digits, '_' or '-'")
+        if not isinstance(json_schema, dict):
+            raise TypeError(f"Tool.from_schema(json_schema=...) takes a dict, got {type(json_schema).__name__}")
+        if timeout is not None and not timeout > 0:
+            raise ValueError(f"tool {name!r}: timeout must be positive seconds or None, got {timeout!r}")
+        self.func = fn
+        self.name = name
+        self.description = description or ""
+        self.timeout = timeout
+        self.is_async = _is_coroutine_function(fn)
+        self._positional_only = set()
+        self._context_params = []
+        self._fields = {}
+        self._param_order = []
+        self.parameters = self._schema_parameters(json_schema)
+        from jsonschema import Draft202012Validator, FormatChecker
+
+        self._validator = Draft202012Validator(self.parameters, format_checker=FormatChecker())
+
+    def _schema_parameters(self, json_schema: dict[str, Any]) -> dict[str, Any]:
+        """The cleaned argument schema: ``$ref`` inlined, an object with properties and required."""
+        from jsonschema.exceptions import SchemaError
+        from jsonschema.validators import validator_for
+
+        try:
+            validator_for(json_schema).check_schema(json_schema)
+        except SchemaError as exc:
+            raise ValueError(f"Tool.from_schema(json_schema=...) for {self.name!r} is not a valid JSON schema: {exc.message}") from None
+        kind = json_schema.get("type", "object")
+        if kind != "object":
+            raise ValueError(
+                f"Tool.from_schema(json_schema=...) for {self.name!r} must describe an object of arguments, not {kind!r}"
+            )
+        try:
+            cleaned = clean_schema({k: v for k, v in json_schema.items() if k != "$schema"})
+        except TypeError as exc:
+            raise ValueError(f"Tool.from_schema(json_schema=...) for {self.name!r}: {exc}") from None
+        cleaned["type"] = "object"
+        cleaned.setdefault("properties", {})
+        cleaned["required"] = list(cleaned.get("required", []))
+        cleaned.setdefault("additionalProperties", False)
+        return cleaned
+
+    def _prepare(
+        self, arguments: str | dict[str, Any] | None, context: ToolContext
+    ) -> tuple[list[Any], dict[str, Any]]:
+        """Parse ``arguments`` and validate them against the schema; every problem is named for the model."""
+        data = self._parse(arguments)
+        errors = sorted(self._validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+        if errors:
+            props = self.parameters["properties"]
+            lines = [f"Invalid arguments for tool '{self.name}':"]
+            for err in errors[:10]:
+                where = ".".join(str(p) for p in err.absolute_path)
+                if err.validator == "required":
+                    missing = err.message.split("'")[1] if "'" in err.message else err.message
+                    path = f"{where}.{missing}" if where else missing
+                    top = props.get(path) if not where else None
+                    lines.append(f"- missing required argument '{path}'" + (f" ({describe_type(top)})" if top else ""))
+                elif err.validator == "additionalProperties" and not where:
+                    lines.append(f"- unknown argument(s): {err.message}")
+                else:
+                    lines.append(f"- argument '{where or '(arguments)'}': {err.message}")
+            lines.append("Expected arguments: " + self._signature_text() + ".")
+            raise _BadArguments("\n".join(lines))
+        return [], data
+
+    def __repr__(self) -> str:
+        return f"SchemaTool(name={self.name!r}, is_async={self.is_async}, timeout={self.timeout!r})"
+
+
 @overload
 def tool(func: Callable[P, R], /) -> Tool[P, R]: ...
 
@@ -381,11 +498,19 @@ def as_tool(obj: Tool[Any, Any] | Callable[..., Any]) -> Tool[Any, Any]:
 class ToolSet:
     """Tools by name, with a ``call`` that reports unknown tools to the model."""
 
-    def __init__(self, tools: Iterable[Tool[Any, Any] | Callable[..., Any]] = ()) -> None:
-        """Hold ``tools`` (plain functions are wrapped with :func:`as_tool`)."""
+    def __init__(self, tools: Iterable[Tool[Any, Any] | Callable[..., Any] | Iterable[Tool[Any, Any]]] = ()) -> None:
+        """Hold ``tools`` (plain functions are wrapped with :func:`as_tool`).
+
+        An item that is a collection of tools rather than a function (another
+        ``ToolSet``, an ``MCPToolset``) contributes each of its tools.
+        """
         self._tools: dict[str, Tool[Any, Any]] = {}
         for item in tools:
-            self.add(item)
+            if not callable(item) and isinstance(item, Iterable) and not isinstance(item, (str, bytes)):
+                for inner in item:
+                    self.add(inner)
+            else:
+                self.add(item)
 
     def add(self, item: Tool[Any, Any] | Callable[..., Any]) -> Tool[Any, Any]:
         """Add one tool; raises ``ValueError`` if its name is taken."""
@@ -490,7 +615,7 @@ def _is_coroutine_function(func: Any) -> bool:
         func = func.func
     if inspect.iscoroutinefunction(func):
         return True
-    call = getattr(func, "__call__", None)
+    call = getattr(func, "__call__", None)  # noqa: B004 - the method itself, to ask if it is async
     return not inspect.isroutine(func) and inspect.iscoroutinefunction(call)
 
 
