@@ -27,9 +27,9 @@ TESTS: dict[str, str] = {
 
 
 def code_of(answer: str) -> str:
-    """The code in an answer: its fenced blocks, else the answer itself."""
+    """The code in an answer: its fenced blocks; else what comes before a stray fence; else the answer itself."""
     blocks = _FENCE.findall(answer)
-    return "\n".join(blocks) if blocks else answer
+    return "\n".join(blocks) if blocks else answer.split("```")[0]
 
 
 def passes(answer: str, test: str) -> bool:
