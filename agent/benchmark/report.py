@@ -255,6 +255,7 @@ def markdown_report(results: dict[str, Any]) -> str:
                      f"{chk['same_route']}/{chk['tasks']} tasks; accuracy real {chk['real_accuracy']:.3f} vs simulated "
                      f"{chk['simulated_accuracy']:.3f}, tokens {chk['real_tokens']:.0f} vs {chk['simulated_tokens']:.0f}")
     runs = results.get("runs", {})
-    lines.append(f"- {runs.get('total')} runs, {runs.get('wall_seconds', 0):.0f} s wall ({runs.get('resumed')} resumed), "
+    lines.append(f"- {runs.get('total')} runs taking {runs.get('run_seconds_total', 0):.0f} s in all; this session "
+                 f"{runs.get('wall_seconds', 0):.0f} s wall ({runs.get('resumed')} resumed), "
                  f"concurrency {runs.get('concurrency')}")
     return "\n".join(lines) + "\n"

@@ -449,7 +449,8 @@ def build_results(
         "budget": {"max_tokens": opts.max_tokens, "max_cost_usd": opts.max_cost},
         "policies_run": list(opts.policies),
         "runs": {"total": len(records), "this_session": ran, "resumed": skipped, "errors": len(errors),
-                 "wall_seconds": wall, "concurrency": opts.concurrency},
+                 "wall_seconds": wall, "run_seconds_total": sum(float(r.get("seconds") or 0) for r in records),
+                 "concurrency": opts.concurrency},
         **analyze(records, opts.thresholds, opts.shares, default_threshold=_default_threshold()),
         "tasks": sorted({r["task_id"] for r in records}),
     }
