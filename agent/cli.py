@@ -167,14 +167,19 @@ def _budget(args: argparse.Namespace, config: Any) -> Any:
     def pick(flag_value: Any, config_value: Any) -> Any:
         return flag_value if flag_value is not None else config_value
 
+    ceilings = {
+        "max_cost_usd": pick(args.max_cost, b.max_cost_usd),
+        "max_tokens": pick(args.max_tokens, b.max_tokens),
+        "max_steps": pick(getattr(args, "max_steps", None), b.max_steps),
+        "max_seconds": pick(getattr(args, "max_seconds", None), b.max_seconds),
+    }
+    if all(v is None for v in ceilings.values()):
+        from thinkdial.settings import DEFAULT_BUDGET
+
+        # No ceiling given anywhere: the same default ceiling as the Python API.
+        ceilings = DEFAULT_BUDGET.model_dump(exclude={"strict"})
     try:
-        return Budget(
-            max_cost_usd=pick(args.max_cost, b.max_cost_usd),
-            max_tokens=pick(args.max_tokens, b.max_tokens),
-            max_steps=pick(getattr(args, "max_steps", None), b.max_steps),
-            max_seconds=pick(getattr(args, "max_seconds", None), b.max_seconds),
-            strict=getattr(args, "strict", False),
-        )
+        return Budget(**ceilings, strict=getattr(args, "strict", False))
     except ValidationError as exc:
         problems = []
         for e in exc.errors(include_url=False):

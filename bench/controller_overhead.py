@@ -39,7 +39,7 @@ async def bare_calls(n: int) -> float:
 async def agent_steps(n: int, policy: str) -> float:
     fast = ScriptedModel(REPLY, name="fast")
     thinker = ScriptedModel(ScriptedReply("Answer: 42", confidence=0.9), name="thinker")
-    agent = Agent(fast=fast, thinker=thinker, estimate="tokens", policy=policy, thinking="cot", probe_every=0)
+    agent = Agent(fast=fast, thinker=thinker, estimate="tokens", policy=policy, thinking={"strategy": "cot", "probe_every": 0})
     events = 0
 
     def count(_: object) -> None:

@@ -248,7 +248,10 @@ def group_confidence(completion: CompletionLike, window: int = 16) -> float | No
     """
     if window < 1:
         raise ValueError("window must be >= 1")
-    conf = token_confidences(completion)
+    return _lowest_window(token_confidences(completion), window)
+
+
+def _lowest_window(conf: list[float] | None, window: int) -> float | None:
     if not conf:
         return None
     n = len(conf)
@@ -270,7 +273,10 @@ def tail_confidence(completion: CompletionLike, tail: int = 32) -> float | None:
     """
     if tail < 1:
         raise ValueError("tail must be >= 1")
-    conf = token_confidences(completion)
+    return _tail_mean(token_confidences(completion), tail)
+
+
+def _tail_mean(conf: list[float] | None, tail: int) -> float | None:
     if not conf:
         return None
     last = conf[-tail:]
@@ -288,12 +294,15 @@ def compute_token_signals(
     Keys are from :data:`TOKEN_SIGNALS`; signals whose data is missing are
     omitted, so a backend without logprobs yields ``{}``.
     """
+    if window < 1 or tail < 1:
+        raise ValueError("window and tail must be >= 1")
+    conf = token_confidences(completion)  # computed once for the three confidence signals
     values: dict[str, float | None] = {
         "mean_entropy": mean_entropy(completion),
         "min_token_prob": min_token_prob(completion),
-        "group_confidence": group_confidence(completion, window=window),
-        "tail_confidence": tail_confidence(completion, tail=tail),
-        "mean_confidence": mean_confidence(completion),
+        "group_confidence": _lowest_window(conf, window),
+        "tail_confidence": _tail_mean(conf, tail),
+        "mean_confidence": _mean(conf) if conf else None,
     }
     return {k: float(v) for k, v in values.items() if v is not None}
 
