@@ -121,9 +121,9 @@ class Agent:
         self.verify: VerifySettings = _settings("verify", VerifySettings, verify, "mode")
         self.policy = get_policy(policy)
         options: dict[str, Any] = {"api_base": api_base, "api_key": api_key, "n_gpu_layers": n_gpu_layers}
-        self.fast: Model = resolve_model(fast, **options)  # type: ignore[arg-type]
-        self.thinker: Model = self.fast if thinker is None else resolve_model(thinker, **options)  # type: ignore[arg-type]
-        self.verifier: Model = self.thinker if verifier is None else resolve_model(verifier, **options)  # type: ignore[arg-type]
+        self.fast: Model = resolve_model(fast, **options)
+        self.thinker: Model = self.fast if thinker is None else resolve_model(thinker, **options)
+        self.verifier: Model = self.thinker if verifier is None else resolve_model(verifier, **options)
         self.toolset = ToolSet(tools)
         self.tools = list(self.toolset)
         self.tool_specs = [ToolSpec(name=t.name, description=t.description, parameters=t.parameters) for t in self.tools]

@@ -31,7 +31,7 @@ def main() -> None:
     for request in REQUESTS:
         calls: list[ModelCalled] = []
         started = time.perf_counter()
-        result = agent.run_sync(request, on_event=lambda e: calls.append(e) if isinstance(e, ModelCalled) else None)
+        result = agent.run_sync(request, on_event=lambda e, into=calls: into.append(e) if isinstance(e, ModelCalled) else None)
         seconds = time.perf_counter() - started
         draft = sum(c.usage.total_tokens for c in calls if c.purpose == "draft")
         step = result.steps[0]
