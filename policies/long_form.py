@@ -50,6 +50,15 @@ def trim_loop(text: str) -> str:
             return "\n".join(lines[:i]).rstrip()
         if key:
             seen.add(key)
+    # A loop inside one line: cut where the first repeated run of words begins.
+    words = list(re.finditer(r"\w+", text))
+    n = 6
+    grams: set[tuple[str, ...]] = set()
+    for i in range(len(words) - n + 1):
+        gram = tuple(w.group(0).lower() for w in words[i : i + n])
+        if gram in grams:
+            return text[: words[i].start()].rstrip(" ,;")
+        grams.add(gram)
     return text
 
 

@@ -53,6 +53,8 @@ def test_repetition_sees_loops_not_prose():
     assert repetition(LOOP) > 0.5
     assert trim_loop(LOOP) == "The sea is wide and blue,\nA cruel mistress, who rules the waves,"
     assert trim_loop(GOOD) == GOOD
+    week = "The days of the week are: " + "Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday, " * 8
+    assert trim_loop(week) == "The days of the week are: Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday"
 
 
 def test_long_form_difficulty_is_low_for_a_fluent_draft_and_high_for_a_loop_or_nothing():
