@@ -449,10 +449,14 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
+    from thinkdial.errors import ThinkdialError
     from thinkdial.trace_view import print_trace
 
-    print_trace(args.file)
-    return 0
+    try:
+        print_trace(args.file)
+    except ThinkdialError as exc:  # a missing or unreadable file is bad input: a usage error
+        raise UsageError(str(exc)) from None
+    return EXIT_OK
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -153,14 +154,42 @@ TraceEvent = Annotated[
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(TraceEvent)
 
 
+_KNOWN_TYPES = frozenset(
+    m.model_fields["type"].default
+    for m in (RunStarted, StepStarted, TextDelta, BudgetCheck, ModelCalled, Draft, SignalsComputed, RouteDecision,
+              Thinking, ToolCalled, ToolReturned, Verified, Revised, StepFinished, Final)
+)
+
+
+class TraceHeader(BaseModel):
+    """The first line of a trace file: which shape of events follows (not an event itself)."""
+
+    type: Literal["trace_header"] = "trace_header"
+    schema_version: int = SCHEMA_VERSION
+    thinkdial: str = ""
+    """The thinkdial version that wrote the file."""
+    at: float = Field(default_factory=time.time)
+
+
+def _thinkdial_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("thinkdial")
+    except PackageNotFoundError:  # pragma: no cover - a bare checkout
+        return ""
+
+
 class TraceWriter:
-    """Appends events to a JSON Lines file (streamed text deltas are left out unless asked)."""
+    """Writes events to a JSON Lines file after a :class:`TraceHeader` line (text deltas are left out unless asked)."""
 
     def __init__(self, path: str | Path, include_deltas: bool = False) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.include_deltas = include_deltas
         self._fh = self.path.open("w", encoding="utf-8")
+        self._fh.write(TraceHeader(thinkdial=_thinkdial_version()).model_dump_json() + "\n")
+        self._fh.flush()
 
     def write(self, event: BaseModel) -> None:
         if isinstance(event, TextDelta) and not self.include_deltas:
@@ -179,7 +208,48 @@ def parse_event(data: dict[str, Any] | str) -> Any:
     return _ADAPTER.validate_python(data)
 
 
-def read_trace(path: str | Path) -> list[Any]:
-    """All events of a JSON Lines trace file."""
+@dataclass
+class TraceFile:
+    """A trace file as read: its schema version, the events this thinkdial knows, and what it skipped."""
+
+    schema_version: int | None
+    """From the header line; None for files written before headers existed (or by the chat's /save)."""
+    events: list[Any] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Event types this version does not know (written by a newer thinkdial), with how many were skipped."""
+
+
+def load_trace(path: str | Path) -> TraceFile:
+    """Read a JSON Lines trace file; event types this version does not know are skipped and counted.
+
+    Raises:
+        ValueError: a line is not JSON, not an object, or a known event with invalid fields.
+    """
+    out = TraceFile(schema_version=None)
     with Path(path).open(encoding="utf-8") as fh:
-        return [parse_event(line) for line in fh if line.strip()]
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"line {number} is not JSON ({exc.msg})") from None
+            if not isinstance(data, dict):
+                raise ValueError(f"line {number} is not a JSON object")
+            kind = data.get("type")
+            if kind == "trace_header":
+                out.schema_version = int(data.get("schema_version") or 0) or None
+            elif kind in _KNOWN_TYPES:
+                try:
+                    out.events.append(parse_event(data))
+                except ValueError as exc:
+                    raise ValueError(f"line {number}: {str(exc).splitlines()[0]}") from None
+            else:
+                name = str(kind) if kind is not None else "(no type)"
+                out.skipped[name] = out.skipped.get(name, 0) + 1
+    return out
+
+
+def read_trace(path: str | Path) -> list[Any]:
+    """The events of a JSON Lines trace file (the header and unknown event types are skipped)."""
+    return load_trace(path).events

@@ -2,37 +2,58 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from thinkdial.errors import ThinkdialError
-from thinkdial.trace import read_trace
+from thinkdial.trace import SCHEMA_VERSION, load_trace
 
 
 def print_trace(path: str | Path) -> None:
     """Print each step of a JSON Lines trace: draft, signals, route, tools, verification, final."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     file = Path(path)
     if not file.exists():
         raise ThinkdialError(f"Trace file not found: {file}.", "Record one with: thinkdial run TASK --trace FILE")
     try:
-        events = read_trace(file)
-    except ValueError as exc:
+        loaded = load_trace(file)
+    except (ValueError, UnicodeDecodeError) as exc:
         raise ThinkdialError(f"{file} is not a thinkdial trace: {str(exc).splitlines()[0]}.", "") from exc
+    events = loaded.events
     console = Console()
+    notes = Console(stderr=True)
+    if loaded.schema_version is not None and loaded.schema_version > SCHEMA_VERSION:
+        notes.print(
+            f"note: {file} was written by a newer thinkdial (trace schema {loaded.schema_version}, "
+            f"this one reads {SCHEMA_VERSION}); showing what this version understands.",
+            markup=False, highlight=False,
+        )
+    if loaded.skipped:
+        kinds = ", ".join(f"{k} ({n})" for k, n in sorted(loaded.skipped.items()))
+        notes.print(f"note: skipped events of types this thinkdial does not know: {kinds}", markup=False, highlight=False)
     table = Table(show_header=True, header_style="bold", expand=True)
     for col in ("step", "event", "details"):
         table.add_column(col, overflow="fold")
     for e in events:
         details = _describe(e)
         if details is not None:
-            table.add_row(str(e.step), e.type, details)
+            table.add_row(str(e.step), e.type, Text(sanitize(details)))
     console.print(table)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def sanitize(text: str) -> str:
+    """``text`` safe for a terminal: control characters (escape sequences, OSC links, bells) shown escaped."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def _describe(e: object) -> str | None:
-    t = getattr(e, "type")
+    t = getattr(e, "type", "")
     if t == "run_started":
         return f"task={e.task!r} policy={e.policy} fast={e.fast} thinker={e.thinker} budget={e.budget}"  # type: ignore[attr-defined]
     if t == "draft":

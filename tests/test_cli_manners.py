@@ -184,3 +184,44 @@ def test_answer_streams_to_a_terminal_as_it_is_written() -> None:
     first_word = next(t for t, c in chunks if c.strip())
     # The first word reached the terminal while the other eight were still on their way (0.4 s apart).
     assert finished - first_word > 2.0, [(round(finished - t, 2), c) for t, c in chunks]
+
+
+# -- trace files ---------------------------------------------------------------------------------
+
+
+def test_trace_files_carry_a_schema_version(tmp_path: Path) -> None:
+    from thinkdial import Agent
+    from thinkdial.models import ScriptedModel
+    from thinkdial.trace import SCHEMA_VERSION, load_trace
+
+    path = tmp_path / "run.jsonl"
+    Agent(fast=ScriptedModel(["Paris."], repeat_last=True), policy="fast").run_sync("Capital of France?", trace=path)
+    header = json.loads(path.read_text().splitlines()[0])
+    assert header["type"] == "trace_header" and header["schema_version"] == SCHEMA_VERSION == 1
+    loaded = load_trace(path)
+    assert loaded.schema_version == 1 and loaded.events[0].type == "run_started" and not loaded.skipped
+
+
+def test_thinkdial_trace_skips_unknown_events_and_sanitizes(tmp_path: Path) -> None:
+    lines = [
+        {"type": "trace_header", "schema_version": 2, "thinkdial": "9.0"},
+        {"type": "run_started", "task": "t", "policy": "fast", "fast": "f", "thinker": "f"},
+        {"type": "hologram", "step": 1, "colour": "blue"},
+        {"type": "tool_result", "step": 1, "call_id": "c", "name": "calc", "ok": True,
+         "content": "\x1b[2J\x1b]8;;http://evil\x07click\x1b]8;;\x07 [bold]85[/bold]"},
+        {"type": "hologram", "step": 1},
+        {"type": "final", "output": "85", "stop_reason": "final", "usage": {}},
+    ]
+    path = tmp_path / "future.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    proc = subprocess.run([*THINKDIAL, "trace", str(path)], capture_output=True, timeout=60)
+    out, err = proc.stdout.decode(), proc.stderr.decode()
+    assert proc.returncode == 0, err
+    assert "hologram (2)" in err and "schema 2" in err
+    assert "run_started" in out and "final" in out and "tool_result" in out
+    assert "\x1b[2J" not in out and "\x1b]8" not in out and "\x07" not in out
+    assert "[bold]85[/bold]" in out  # markup in a tool result is shown, not interpreted
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"type": "final", "output": 1, "stop_reason": "nope"}\n')
+    bad = subprocess.run([*THINKDIAL, "trace", str(broken)], capture_output=True, timeout=60)
+    assert bad.returncode == EXIT_USAGE and "not a thinkdial trace" in bad.stderr.decode()
