@@ -12,6 +12,8 @@ import nothing beyond the standard library.
 
 from __future__ import annotations
 
+import functools
+
 import json
 import re
 from dataclasses import dataclass, field
@@ -330,7 +332,7 @@ _HEDGE_WORDS = re.compile(
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class AnswerReading:
     """What a reply answers, read as a person would.
 
@@ -421,6 +423,7 @@ def _reading(text: str, value: str, how: str, after: int = 0, hedged: bool = Fal
     return AnswerReading(value, cands, hedged or trailing_or or len(cands) > 1, start, end, how)
 
 
+@functools.lru_cache(maxsize=4096)
 def read_answer(text: str | None, prompt: str | None = None) -> AnswerReading | None:
     """Read the answer of a short-answer reply, or None when it states none.
 
