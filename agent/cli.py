@@ -433,19 +433,25 @@ def _print_summary(result: Any) -> None:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    """``thinkdial chat``: the Textual UI."""
     from thinkdial.config import load_config
     from thinkdial.tui.app import run_chat
 
-    config = load_config(args.config)
-    return run_chat(
-        fast=args.fast or config.models.fast,
-        thinker=args.thinker or config.models.thinker,
-        max_cost=args.max_cost if args.max_cost is not None else config.budget.max_cost_usd,
-        max_tokens=args.max_tokens if args.max_tokens is not None else config.budget.max_tokens,
-        policy=args.policy or config.policy.name,
-        resume=args.resume,
-        agent_options={**_model_options(args, config), "tools": _default_tools(args)},
-    )
+    return run_chat(**chat_arguments(args, load_config(args.config)))
+
+
+def chat_arguments(args: argparse.Namespace, config: Any) -> dict[str, Any]:
+    """What ``thinkdial chat`` passes to ``run_chat``: models, ceilings, policy, and the same
+    ``api_base`` / ``api_key`` / ``n_gpu_layers`` and default tools as ``thinkdial run``."""
+    return {
+        "fast": args.fast or config.models.fast,
+        "thinker": args.thinker or config.models.thinker,
+        "max_cost": args.max_cost if args.max_cost is not None else config.budget.max_cost_usd,
+        "max_tokens": args.max_tokens if args.max_tokens is not None else config.budget.max_tokens,
+        "policy": args.policy or config.policy.name,
+        "resume": args.resume,
+        "agent_options": {**_model_options(args, config), "tools": _default_tools(args)},
+    }
 
 
 def cmd_trace(args: argparse.Namespace) -> int:

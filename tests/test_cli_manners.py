@@ -225,3 +225,24 @@ def test_thinkdial_trace_skips_unknown_events_and_sanitizes(tmp_path: Path) -> N
     broken.write_text('{"type": "final", "output": 1, "stop_reason": "nope"}\n')
     bad = subprocess.run([*THINKDIAL, "trace", str(broken)], capture_output=True, timeout=60)
     assert bad.returncode == EXIT_USAGE and "not a thinkdial trace" in bad.stderr.decode()
+
+
+def test_chat_gets_the_same_endpoint_gpu_and_tools_as_run(reasoning: ReasoningServer) -> None:
+    """`chat` used to drop --api-base/--n-gpu-layers and give no tools (its think route multiplied by hand)."""
+    from thinkdial import Agent
+    from thinkdial.cli import build_parser, chat_arguments
+    from thinkdial.config import Config
+    from thinkdial.tools import calculator
+
+    args = build_parser().parse_args(
+        ["chat", "--fast", "openai/plain-model", "--api-base", reasoning.base, "--api-key", "sk-chat", "--n-gpu-layers", "0"]
+    )
+    kwargs = chat_arguments(args, Config())
+    options = kwargs["agent_options"]
+    assert options["api_base"] == reasoning.base and options["api_key"] == "sk-chat" and options["n_gpu_layers"] == 0
+    assert options["tools"] == [calculator]
+    # what ChatApp builds from them: the remote model at that endpoint, with the calculator
+    agent = Agent(fast=kwargs["fast"], thinker=kwargs["thinker"], **options)
+    assert agent.fast.api_base == reasoning.base and [t.name for t in agent.tools] == ["calculator"]  # type: ignore[attr-defined]
+    no_tools = chat_arguments(build_parser().parse_args(["chat", "--no-tools"]), Config())
+    assert no_tools["agent_options"]["tools"] == []

@@ -123,3 +123,15 @@ def test_a_tight_ceiling_caps_the_thinking(server: ReasoningServer) -> None:
     result = agent.run_sync("Who wrote Hamlet?", budget=Budget(max_tokens=900))
     assert result.usage.total_tokens <= 900
     assert result.stop_reason in {"final", "budget"}
+
+
+def test_side_by_side_task_from_python(server: ReasoningServer) -> None:
+    """The issue's side-by-side task, unchanged, against a remote OpenAI-compatible server."""
+    from thinkdial import Agent
+    from thinkdial.tools import calculator
+
+    agent = Agent(fast="openai/plain-model", api_base=server.base, api_key="sk-local", tools=[calculator])
+    result = agent.run_sync("What is 37 + 48?")
+    assert result.stop_reason == "final" and result.output == "The answer is 85."
+    calls = [c for s in result.steps for c in s.tool_calls]
+    assert calls and calls[0]["name"] == "calculator" and calls[0]["result"] == "85"
