@@ -90,7 +90,10 @@ def test_the_tracer_skips_unknown_events_and_is_reusable() -> None:
     assert len(by_name(exporter.get_finished_spans(), "invoke_agent")) == 2
 
 
-def test_import_thinkdial_does_not_import_opentelemetry() -> None:
-    code = "import sys, thinkdial, thinkdial.otel; print('opentelemetry' in sys.modules)"
+def test_import_thinkdial_does_not_import_opentelemetry_or_mcp() -> None:
+    code = (
+        "import sys, thinkdial, thinkdial.otel, thinkdial.tools.mcp, thinkdial.models.fallback; "
+        "print([m for m in ('opentelemetry', 'mcp', 'litellm') if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-    assert out == "False"
+    assert out == "[]"
