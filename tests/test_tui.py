@@ -466,3 +466,49 @@ async def test_chat_answers_on_the_embedded_model() -> None:
         assert answer.record.content.strip()
         assert markdown_sources(answer).strip()
         assert "FAST" in badge_text(answer)
+
+
+async def test_resume_says_so_when_the_newest_conversation_is_corrupt() -> None:
+    older = scripted_app([ScriptedReply(text="Older answer.", confidence=0.99)])
+    async with older.run_test(size=SIZE) as pilot:
+        await ask(pilot, older, "an older question")
+        older_id = older.conversation.id
+    time.sleep(0.05)
+    newer = scripted_app([ScriptedReply(text="Newer answer.", confidence=0.99)])
+    async with newer.run_test(size=SIZE) as pilot:
+        await ask(pilot, newer, "a newer question")
+        newer_id = newer.conversation.id
+    store = ConversationStore()
+    (store.folder(newer_id) / ConversationStore.FILE).write_text("{ not json")
+
+    again = scripted_app(["x"], resume=True)
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert again.conversation.id == older_id
+        assert any(newer_id in n and "instead" in n for n in notes(again)), notes(again)
+
+
+async def test_an_answer_is_saved_while_it_streams() -> None:
+    long_answer = " ".join(f"word{i}" for i in range(60))
+    app = scripted_app([ScriptedReply(text=long_answer, confidence=0.99, delay=0.05)])
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, app, "tell me something long", wait=False)
+        path = ConversationStore().folder(app.conversation.id) / ConversationStore.FILE
+        # Mid-stream, the file on disk already holds part of the answer (a crash now would keep it).
+        await until(pilot, lambda: path.exists() and "word2" in path.read_text(), timeout=10)
+        saved = json.loads(path.read_text())["messages"][-1]
+        assert saved["status"] == "streaming" and 0 < len(saved["content"]) < len(long_answer)
+        await until(pilot, lambda: not app.answering, timeout=20)
+
+
+async def test_no_ceiling_set_means_the_default_ceiling_and_budget_off_lifts_it() -> None:
+    from thinkdial.settings import DEFAULT_BUDGET
+
+    app = scripted_app(["Paris."])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.budget() == DEFAULT_BUDGET
+        await command(pilot, app, "/budget off")
+        assert app.budget().max_tokens is None and app.budget().max_cost_usd is None
+        await command(pilot, app, "/budget tokens 500")
+        assert app.budget().max_tokens == 500

@@ -22,12 +22,13 @@ from textual.widgets import Footer, Input
 from textual.worker import Worker
 
 from thinkdial.budget import Budget
+from thinkdial.settings import DEFAULT_BUDGET
 from thinkdial.models.base import Usage
-from thinkdial.trace import Final, ModelCalled
+from thinkdial.trace import Final, ModelCalled, TextDelta
 from thinkdial.tui.commands import Command, CommandError, parse_command
 from thinkdial.tui.screens import HelpScreen, HistoryScreen, TraceScreen
 from thinkdial.tui.steps import trace_markdown
-from thinkdial.tui.storage import ChatMessage, Conversation, ConversationStore
+from thinkdial.tui.storage import ChatMessage, Conversation, ConversationStore, PartialSaver
 from thinkdial.tui.widgets import AnswerView, LoadingBar, Note, StatusBar, UserMessage
 
 ModelSpec = Any
@@ -104,6 +105,8 @@ class ChatApp(App[int]):
         self.max_tokens = max_tokens
         self.policy = policy or "adaptive"
         self.resume = resume
+        self.ceilings_off = False
+        """Set by ``/budget off``: no ceiling at all instead of the default one."""
         self.agent_factory = agent_factory
         self.agent_options = dict(agent_options or {})
         self.store = ConversationStore(conversations_dir)
@@ -142,7 +145,9 @@ class ChatApp(App[int]):
         return self.query_one("#status", StatusBar)
 
     def budget(self) -> Budget:
-        """The ceilings applied to each answer."""
+        """The ceilings applied to each answer: the ones set, else the library's default ceiling."""
+        if self.max_cost is None and self.max_tokens is None:
+            return Budget() if self.ceilings_off else DEFAULT_BUDGET
         return Budget(max_cost_usd=self.max_cost, max_tokens=self.max_tokens)
 
     async def on_mount(self) -> None:
@@ -291,8 +296,15 @@ class ChatApp(App[int]):
                 reason = self.load_error or "no model is loaded"
                 await view.finish("error", "", f"{reason} Pick a model with /model fast NAME.")
                 return
+            # What streams is saved as it streams (at most once a second), so a crash loses little.
+            saver = PartialSaver(self.store, self.conversation, view.record, min_interval=1.0)
             async for event in self.agent.stream(task, budget=budget, policy=self.policy, history=history):
                 await view.handle(event)
+                if isinstance(event, TextDelta):
+                    try:
+                        saver.update(view.visible_text())
+                    except OSError:
+                        pass  # the final save reports a disk problem once
                 if isinstance(event, (ModelCalled, Final)):
                     self.status_bar.set_usage(view.tracker.usage, budget)
         except asyncio.CancelledError:
@@ -406,10 +418,14 @@ class ChatApp(App[int]):
                 self.max_cost = cmd.args["cost"]
             if "tokens" in cmd.args:
                 self.max_tokens = cmd.args["tokens"]
+            # Turning every ceiling off is explicit: no ceiling at all, not the default one.
+            self.ceilings_off = self.max_cost is None and self.max_tokens is None
             self.status_bar.set_usage(Usage(), self.budget())
-        cost = "none" if self.max_cost is None else f"${self.max_cost:g}"
-        tokens = "none" if self.max_tokens is None else f"{self.max_tokens:,}"
-        await self.note(f"Ceilings per answer: cost {cost}, tokens {tokens}.")
+        b = self.budget()
+        cost = "none" if b.max_cost_usd is None else f"${b.max_cost_usd:g}"
+        tokens = "none" if b.max_tokens is None else f"{b.max_tokens:,}"
+        default = " (the default ceiling; /budget off lifts it)" if b is DEFAULT_BUDGET else ""
+        await self.note(f"Ceilings per answer: cost {cost}, tokens {tokens}{default}.")
 
     async def _cmd_policy(self, cmd: Command) -> None:
         if not cmd.args.get("show"):
@@ -492,11 +508,13 @@ class ChatApp(App[int]):
 
     async def _resume_at_start(self) -> None:
         if self.resume is True:
-            latest = self.store.latest()
-            if latest is None:
+            choice = self.store.resume_latest()
+            if choice.conversation is not None:
+                await self.show_conversation(choice.conversation)
+            if choice.warning:
+                await self.note(choice.warning, "warning")
+            elif choice.conversation is None:
                 await self.note("No saved conversation to resume; starting a new one.", "warning")
-                return
-            await self.show_conversation(latest)
         else:
             await self.open_conversation(str(self.resume))
 
