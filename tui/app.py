@@ -22,8 +22,8 @@ from textual.widgets import Footer, Input
 from textual.worker import Worker
 
 from thinkdial.budget import Budget
-from thinkdial.settings import DEFAULT_BUDGET
 from thinkdial.models.base import Usage
+from thinkdial.settings import DEFAULT_BUDGET
 from thinkdial.trace import Final, ModelCalled, TextDelta
 from thinkdial.tui.commands import Command, CommandError, parse_command
 from thinkdial.tui.screens import HelpScreen, HistoryScreen, TraceScreen
