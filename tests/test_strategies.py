@@ -64,3 +64,29 @@ def test_builtin_policies():
     assert AdaptivePolicy().decide(RouteContext(0.2, {}, None)).action == "keep"
     with pytest.raises(ValueError):
         get_policy("bogus")
+
+
+def test_a_grammar_squeezed_answer_or_an_invented_tool_call_is_set_aside_for_real_thinking():
+    from thinkdial.models import tool_call
+    from thinkdial.tools import calculator
+
+    for first in (ScriptedReply("final_a_nh"), ScriptedReply(tool_calls=[tool_call("calculator", {"expression": "0 - 1"})])):
+        fast = ScriptedModel([ScriptedReply("hmm", confidence=0.1)], name="fast")
+        thinker = ScriptedModel([first, "Canada's capital is Ottawa.\nAnswer: Ottawa"], name="thinker", repeat_last=True)
+        agent = Agent(fast=fast, thinker=thinker, tools=[calculator], estimate="tokens", thinking="cot")
+        result = agent.run_sync("What is the capital of Canada?", policy="think")
+        assert result.output == "Ottawa"
+        assert not result.steps[0].tool_calls  # the invented call was never run
+        assert thinker.requests[0].tools and not thinker.requests[1].tools
+
+
+def test_a_grounded_grammar_tool_call_is_used():
+    from thinkdial.models import tool_call
+    from thinkdial.tools import calculator
+
+    fast = ScriptedModel([ScriptedReply("hmm", confidence=0.1), ScriptedReply("85", confidence=0.99)], name="fast")
+    thinker = ScriptedModel([ScriptedReply(tool_calls=[tool_call("calculator", {"expression": "37 + 48"})])], name="thinker")
+    agent = Agent(fast=fast, thinker=thinker, tools=[calculator], estimate="tokens")
+    result = agent.run_sync("What is 37 + 48?", policy="think")
+    assert [c["result"] for c in result.steps[0].tool_calls] == ["85"]
+    assert result.output == "85"

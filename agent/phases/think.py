@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from thinkdial.models.base import Completion, Message
 from thinkdial.phases.context import RunContext
 from thinkdial.phases.strategies import WHOLE_ANSWER, strategy_for
 from thinkdial.policies.routing import RouteAction
 from thinkdial.result import Step
 from thinkdial.trace import RouteDecision, Thinking
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 def decide(ctx: RunContext, step: Step, action: str, route: str, level: str | None, reason: str, budget: int | None = None) -> None:
@@ -20,6 +24,22 @@ def decide(ctx: RunContext, step: Step, action: str, route: str, level: str | No
     ctx.emit(
         RouteDecision(step=ctx.state.step_no, action=action, route=route, level=level, thinking_budget=budget, reason=reason)  # type: ignore[arg-type]
     )
+
+
+def usable_grammar_call(result: Completion, messages: list[Message]) -> bool:
+    """Whether a grammar-forced reply is a tool call grounded in the conversation.
+
+    A direct answer forced through the grammar is not (it is one squeezed string), and neither is a call
+    whose arguments hold numbers that appear nowhere in the conversation (invented inputs).
+    """
+    if not result.tool_calls:
+        return False
+    seen = set(_NUMBER.findall(" ".join(m.content for m in messages)))
+    for call in result.tool_calls:
+        numbers = set(_NUMBER.findall(call.arguments))
+        if numbers and not numbers & seen:
+            return False
+    return True
 
 
 async def think(ctx: RunContext, messages: list[Message], action: RouteAction, step: Step, *, long_form: bool) -> Completion | None:
@@ -45,12 +65,18 @@ async def think(ctx: RunContext, messages: list[Message], action: RouteAction, s
     # long answer into one string), and not right after tool results, where the thinker answers from them.
     fresh_results = bool(messages) and messages[-1].role == "tool"
     offer_tools = bool(s.tool_specs) and not fresh_results and (not long_form or thinker.capabilities.tools)
+    result = None
     if offer_tools:
         result = await ctx.call(
             "think", "think", thinker, messages, budget + s.thinking.answer_tokens, min_tokens=need, tools=s.tool_specs,
             temperature=0.0, seed=s.seed, thinking_budget=budget if native else None,
         )
-    else:
+        if result is not None and not thinker.capabilities.tools and not usable_grammar_call(result, messages):
+            # A JSON grammar squeezes a direct answer into one string, and a small model reaches for a tool with
+            # numbers it made up: neither is thinking. Think with the strategy instead.
+            ctx.emit(Thinking(step=ctx.state.step_no, text=f"[grammar reply set aside: {result.text or result.tool_calls[0].arguments}]"))
+            result = None
+    if result is None:
         result = await strategy.think(ctx, messages, level, budget)
     if result is not None and result.thinking:
         step.thinking = result.thinking
