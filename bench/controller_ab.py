@@ -38,7 +38,6 @@ async def main(old_root: str, rounds: int, n: int) -> None:
     sys.path.insert(0, old_root)
     import agent as old_lib  # the baseline checkout
     import agent.models as old_models
-
     import thinkdial as new_lib
     import thinkdial.models as new_models
 

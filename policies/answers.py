@@ -13,7 +13,6 @@ import nothing beyond the standard library.
 from __future__ import annotations
 
 import functools
-
 import json
 import re
 from dataclasses import dataclass, field
