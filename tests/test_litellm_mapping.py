@@ -21,10 +21,10 @@ def test_thinking_budget_maps_to_anthropic_budget_tokens():
 def test_thinking_budget_maps_to_reasoning_effort_for_openai_reasoning_models():
     model = LiteLLMModel("openai/o3-mini", api_key="sk-test")
     assert model.supports_reasoning and not model.gives_logprobs  # OpenAI reasoning models refuse logprobs
-    kwargs = model._kwargs(req(max_tokens=8000, thinking_budget=3000))
+    kwargs = model._kwargs(req(max_tokens=8000, thinking_budget=1024))
     assert kwargs["reasoning_effort"] == "medium"
     assert "logprobs" not in kwargs
-    assert [effort_for_budget(n) for n in (512, 2048, 8192)] == ["low", "medium", "high"]
+    assert [effort_for_budget(n) for n in (256, 1024, 4096)] == ["low", "medium", "high"]
 
 
 def test_plain_models_get_logprobs_and_native_tools():

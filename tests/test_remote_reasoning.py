@@ -57,11 +57,6 @@ def test_thinking_budgets_map_to_anthropic_budget_tokens(server: ReasoningServer
     assert c.usage.cost_usd == pytest.approx(model.pricing.cost(c.usage.input_tokens, 2052))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LiteLLMModel: effort_for_budget maps the default levels 256/1024/4096 to low/low/medium, "
-    "so the 'medium' level asks for low effort and 'high' for medium; 'high' effort is never used",
-)
 def test_each_budget_level_maps_to_its_own_reasoning_effort(server: ReasoningServer) -> None:
     model = LiteLLMModel("openai/o3-mini", api_base=server.base, api_key="sk-local")
     sent = []
@@ -71,25 +66,18 @@ def test_each_budget_level_maps_to_its_own_reasoning_effort(server: ReasoningSer
     assert sent == ["low", "medium", "high"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LiteLLMModel sends temperature=0.0 whenever no thinking budget is asked; litellm refuses it for "
-    "o-series models (UnsupportedParamsError), so a reasoning model cannot draft or verify (ModelCallError)",
-)
 def test_reasoning_model_answers_without_a_thinking_budget(server: ReasoningServer) -> None:
     model = LiteLLMModel("openai/o3-mini", api_base=server.base, api_key="sk-local")
     c = asyncio.run(model.complete(ask("What is 37 + 48?", max_tokens=500)))
     assert c.text == "The answer is 85."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LiteLLMModel has no way to declare capabilities for a self-hosted model litellm does not know: "
-    "'openai/my-reasoner' is assumed to give logprobs and not to reason, so it is sent logprobs (HTTP 400 "
-    "from a reasoning server) and never reasoning_effort",
-)
 def test_self_hosted_reasoning_model_can_be_declared(server: ReasoningServer) -> None:
-    model = LiteLLMModel("openai/my-reasoner", api_base=server.base, api_key="sk-local")
+    from thinkdial.models import ModelCapabilities
+
+    model = LiteLLMModel("openai/my-reasoner", api_base=server.base, api_key="sk-local",
+                         capabilities=ModelCapabilities(reasoning=True))
+    assert model.capabilities.reasoning and not model.capabilities.logprobs
     c = asyncio.run(model.complete(ask("What is 37 + 48?", max_tokens=2000, thinking_budget=4096)))
     assert c.text == "The answer is 85." and c.usage.thinking_tokens > 0
 

@@ -223,7 +223,7 @@ class _Runner:
             options["api_base"] = o.api_base or config.models.api_base
         except Exception:  # noqa: BLE001 - no usable config: plain defaults
             options.pop("pricing", None)
-            fast_spec, thinker_spec = o.fast, o.thinker
+            fast_spec, thinker_spec = o.fast or "embedded", o.thinker
         try:
             fast = resolve_model(fast_spec, **options)
             thinker = resolve_model(thinker_spec, **options) if thinker_spec else fast
@@ -241,7 +241,8 @@ class _Runner:
             from thinkdial.agent import Agent
 
             base = self._agents[None]
-            self._agents[system] = Agent(fast=base.fast, thinker=base.thinker, tools=base.tools, system_prompt=system)
+            prompt = base.system_prompt if system is None else system
+            self._agents[system] = Agent(fast=base.fast, thinker=base.thinker, tools=base.tools, system_prompt=prompt)
         return self._agents[system]
 
     async def run_one(self, item: WorkItem) -> dict[str, Any]:

@@ -74,10 +74,11 @@ def import_litellm() -> Any:
 
 
 def effort_for_budget(thinking_budget: int) -> str:
-    """Map a thinking-token budget to OpenAI-style ``reasoning_effort``."""
-    if thinking_budget <= 1024:
+    """Map a thinking-token budget to OpenAI-style ``reasoning_effort``: the default levels
+    (256 / 1024 / 4096 thinking tokens) become ``low`` / ``medium`` / ``high``."""
+    if thinking_budget <= 512:
         return "low"
-    if thinking_budget <= 4096:
+    if thinking_budget <= 2048:
         return "medium"
     return "high"
 
@@ -97,6 +98,8 @@ class LiteLLMModel:
         prompt_overhead: tokens the server adds to every prompt that litellm's counter cannot see
             (a hidden system prompt, a chat template). Learned from the usage each call reports;
             declare it when known so the ceiling also holds on the very first call.
+        capabilities: what the model can do, when litellm's model map does not know it (a self-hosted
+            reasoning model, say: ``ModelCapabilities(reasoning=True)``); by default read from the map.
     """
 
     def __init__(
@@ -110,6 +113,7 @@ class LiteLLMModel:
         max_retries: int = 3,
         name: str | None = None,
         prompt_overhead: int = 0,
+        capabilities: ModelCapabilities | None = None,
     ) -> None:
         litellm = import_litellm()
         self.model = model
@@ -150,6 +154,10 @@ class LiteLLMModel:
         self.gives_logprobs = "logprobs" in params and not self.supports_reasoning
         self.supports_tools = "tools" in params
         self.supports_prefill = self.provider == "anthropic"
+        if capabilities is not None:
+            # Declared by the caller (a self-hosted model litellm's map does not know): these win.
+            self.supports_reasoning, self.gives_logprobs = capabilities.reasoning, capabilities.logprobs
+            self.supports_tools, self.supports_prefill = capabilities.tools, capabilities.prefill
         self._template_overhead = max(MIN_TEMPLATE_OVERHEAD, int(prompt_overhead))
 
     @property
@@ -230,7 +238,8 @@ class LiteLLMModel:
                 kwargs["thinking"] = {"type": "enabled", "budget_tokens": budget}
             else:
                 kwargs["reasoning_effort"] = effort_for_budget(request.thinking_budget)
-        else:
+        elif not self.supports_reasoning:
+            # Reasoning models refuse sampling parameters; they answer without them.
             kwargs["temperature"] = request.temperature
             if request.top_p < 1.0:
                 kwargs["top_p"] = request.top_p
