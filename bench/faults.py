@@ -14,7 +14,6 @@ Prints a Markdown table (paste it into bench/RESULTS.md).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -24,12 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _fault_server() -> Any:
-    spec = importlib.util.spec_from_file_location("fault_server", ROOT / "tests" / "faults" / "server.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fault_server"] = module
-    spec.loader.exec_module(module)
-    return module
+    sys.path.insert(0, str(ROOT / "tests"))  # the test servers import their shared plumbing from there
+    from faults import server
+
+    return server
 
 
 def _billed(srv: Any, fault: str, marker: str) -> int:

@@ -116,8 +116,12 @@ def test_two_loopback_servers_one_down_bills_what_was_used(up: FaultServer) -> N
 @pytest.mark.slow
 def test_a_list_of_names_falls_back_past_a_5xx_endpoint(up: FaultServer) -> None:
     from thinkdial import Agent, Budget
+    from thinkdial.trace import ModelCalled
 
     agent = Agent(fast=["openai/error500", "openai/normal"], api_base=up.base, api_key="sk-x", policy="fast")
-    result = agent.run_sync("What is 2 + 2?", budget=Budget(max_tokens=2000))
+    calls: list[ModelCalled] = []
+    result = agent.run_sync("What is 2 + 2?", budget=Budget(max_tokens=2000),
+                            on_event=lambda e: calls.append(e) if isinstance(e, ModelCalled) else None)
     assert result.stop_reason == "final" and result.output == "The answer is 4."
     assert up.count("error500") >= 1 and up.count("normal") >= 1
+    assert calls and {c.model for c in calls} == {"openai/normal"}, "the trace names the member that answered"

@@ -114,8 +114,12 @@ class RunContext:
                 self.emit(ModelCalled(step=step_no, purpose=purpose, model=model.name, usage=err.usage, finish_reason="error"))
             raise
         self.ledger.record(completion.usage)
+        # A model list names the member that answered in its completion.
         self.emit(
-            ModelCalled(step=step_no, purpose=purpose, model=model.name, usage=completion.usage, finish_reason=completion.finish_reason)
+            ModelCalled(
+                step=step_no, purpose=purpose, model=completion.model or model.name, usage=completion.usage,
+                finish_reason=completion.finish_reason,
+            )
         )
         return completion
 

@@ -17,8 +17,9 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from servers.loopback import LoopbackHandler, LoopbackServer
 
 FAULTS: dict[str, str] = {
     "normal": "answers properly (streamed or not), with usage; calls the calculator once when given tools",
@@ -65,59 +66,21 @@ class Recorded:
 
 
 @dataclass
-class FaultServer:
-    """The server and its record of requests. Start with :meth:`start`, stop with :meth:`stop`."""
+class FaultServer(LoopbackServer):
+    """The server and its record of requests. Start with :meth:`start` (or ``with``), stop with :meth:`stop`."""
 
-    host: str = "127.0.0.1"
-    port: int = 0
     requests: list[Recorded] = field(default_factory=list)
-    _httpd: ThreadingHTTPServer | None = None
-    _thread: threading.Thread | None = None
     _seen: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _stop: threading.Event = field(default_factory=threading.Event)
-
-    @property
-    def base(self) -> str:
-        """The ``api_base`` URL (``http://127.0.0.1:PORT/v1``)."""
-        return f"http://{self.host}:{self.port}/v1"
-
-    def start(self) -> FaultServer:
-        server = self
-
-        class Handler(_Handler):
-            owner = server
-
-        self._httpd = ThreadingHTTPServer((self.host, self.port), Handler)
-        self._httpd.daemon_threads = True
-        self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
 
     def count(self, model: str) -> int:
         """How many requests asked for ``model`` (the part after the provider prefix)."""
         return sum(1 for r in self.requests if r.model == model)
 
-    def __enter__(self) -> FaultServer:
-        return self.start()
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     owner: FaultServer
-    protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
-        return
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         self._json(200, {"object": "list", "data": [{"id": name, "object": "model"} for name in FAULTS]})
@@ -261,18 +224,4 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def main() -> None:
-    """Run a fault server in the foreground: ``python tests/faults/server.py [PORT]``."""
-    import sys
-
-    srv = FaultServer(port=int(sys.argv[1]) if len(sys.argv) > 1 else 0).start()
-    print(srv.base, flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        srv.stop()
-
-
-if __name__ == "__main__":
-    main()
+FaultServer.handler = _Handler

@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from servers.loopback import LoopbackHandler, LoopbackServer
 
 EFFORT_TOKENS = {"minimal": 16, "low": 64, "medium": 256, "high": 1024}
 """Reasoning tokens the server spends for each ``reasoning_effort`` (none sent: :data:`DEFAULT_REASONING`)."""
@@ -84,55 +84,21 @@ class Recorded:
 
 
 @dataclass
-class ReasoningServer:
+class ReasoningServer(LoopbackServer):
     """Start with :meth:`start` (or ``with``); ``base`` is the ``api_base`` for OpenAI-style clients."""
 
-    host: str = "127.0.0.1"
-    port: int = 0
     delay: float = 0.0
     requests: list[Recorded] = field(default_factory=list)
-    _httpd: ThreadingHTTPServer | None = None
-
-    @property
-    def base(self) -> str:
-        """``http://127.0.0.1:PORT/v1``: the OpenAI-compatible ``api_base``."""
-        return f"http://{self.host}:{self.port}/v1"
 
     @property
     def root(self) -> str:
         """``http://127.0.0.1:PORT``: the Anthropic ``api_base``."""
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> ReasoningServer:
-        owner = self
 
-        class Handler(_Handler):
-            server_state = owner
+class _Handler(LoopbackHandler):
+    owner: ReasoningServer
 
-        self._httpd = ThreadingHTTPServer((self.host, self.port), Handler)
-        self._httpd.daemon_threads = True
-        self.port = self._httpd.server_address[1]
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-
-    def __enter__(self) -> ReasoningServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server_state: ReasoningServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
-        return
 
     def do_GET(self) -> None:  # noqa: N802
         self._json(200, {"object": "list", "data": [{"id": "o3-mini", "object": "model"}]})
@@ -140,7 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
-        self.server_state.requests.append(Recorded(self.path, body, {k.lower(): v for k, v in self.headers.items()}))
+        self.owner.requests.append(Recorded(self.path, body, {k.lower(): v for k, v in self.headers.items()}))
         if self.path.rstrip("/").endswith("/messages"):
             self._anthropic(body)
         else:
@@ -292,8 +258,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _sse(self, payload: dict[str, Any], event: str | None = None) -> None:
         head = f"event: {event}\n".encode() if event else b""
         self._chunk(head + b"data: " + json.dumps(payload).encode() + b"\n\n")
-        if self.server_state.delay:
-            time.sleep(self.server_state.delay)
+        if self.owner.delay:
+            time.sleep(self.owner.delay)
 
     def _chunk(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
@@ -308,19 +274,4 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def main() -> None:
-    """Serve in the foreground: ``python tests/servers/reasoning.py [PORT] [DELAY]``."""
-    import sys
-
-    srv = ReasoningServer(port=int(sys.argv[1]) if len(sys.argv) > 1 else 0,
-                          delay=float(sys.argv[2]) if len(sys.argv) > 2 else 0.0).start()
-    print(srv.base, flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        srv.stop()
-
-
-if __name__ == "__main__":
-    main()
+ReasoningServer.handler = _Handler
