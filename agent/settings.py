@@ -7,7 +7,7 @@ sees one :class:`RunSettings` built once per run, never the ``Agent`` itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -20,7 +20,6 @@ from thinkdial.policies.routing import DEFAULT_LEVEL_TOKENS, RoutingPolicy
 from thinkdial.tools import ToolSet
 
 StrategyName = Literal["auto", "native", "cot", "parallel"]
-STRATEGY_NAMES: tuple[str, ...] = ("auto", "native", "cot", "parallel")
 
 DEFAULT_BUDGET = Budget(max_tokens=16_000, max_steps=8)
 """The ceiling of a run given no budget at all: 16,000 tokens and 8 steps. ``budget=Budget()`` lifts it."""
@@ -109,4 +108,3 @@ class RunSettings:
     tool_timeout: float | None = 60.0
     workspace: Path | None = None
     seed: int | None = 0
-    extra: dict[str, object] = field(default_factory=dict)

@@ -1,15 +1,9 @@
-"""Thinking strategies: prompts, answer extraction and voting for the think route.
+"""Pure pieces of the chain-of-thought strategies: answer splitting and confidence-weighted voting.
 
-These are pure pieces; the controller (``agent.controller``) makes the calls.
-
-* ``native``: the model thinks by itself; the budget goes to the provider
-  (``reasoning_effort`` / ``thinking.budget_tokens``) or, for local models
-  that think in ``<think>`` tags, to budget forcing in the backend.
-* ``cot``: prompted chain of thought for plain models, capped in tokens, with
-  the final answer read from an ``Answer:`` line.
-* ``parallel``: k chain-of-thought samples and a confidence-weighted vote
-  that drops the least confident traces and stops early once the leader
-  cannot be overtaken.
+The strategies themselves (native, cot, parallel, whole answers) are in
+``thinkdial.phases.strategies``; their prompts in ``thinkdial.prompts``.
+``parallel`` samples k chains and votes, weighting by confidence, dropping the
+least confident traces and stopping early once the leader cannot be overtaken.
 """
 
 from __future__ import annotations
@@ -17,15 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from thinkdial.policies.answers import extract_answer, normalize_answer
-
-Strategy = Literal["auto", "native", "cot", "parallel"]
-
-COT_INSTRUCTION = (
-    "Think step by step, briefly. Then write the final answer on its own last line as 'Answer: <answer>'."
-)
 
 SAMPLES_BY_LEVEL = {"low": 1, "medium": 3, "high": 5}
 

@@ -35,8 +35,14 @@ def test_public_names_live_under_thinkdial():
 
 @pytest.mark.slow
 def test_the_wheel_installs_only_the_thinkdial_namespace(tmp_path):
+    import shutil
+
+    # Build from a copy: setuptools writes build/ and *.egg-info next to the sources.
+    source = tmp_path / "src"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "__pycache__",
+                                                                  ".mypy_cache", ".ruff_cache", "thinkdial-bench"))
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(source)],
         check=True, capture_output=True,
     )
     (wheel,) = tmp_path.glob("thinkdial-*.whl")
