@@ -70,7 +70,8 @@ def test_a_grammar_squeezed_answer_or_an_invented_tool_call_is_set_aside_for_rea
     from thinkdial.models import tool_call
     from thinkdial.tools import calculator
 
-    for first in (ScriptedReply("final_a_nh"), ScriptedReply(tool_calls=[tool_call("calculator", {"expression": "0 - 1"})])):
+    invented = ScriptedReply(tool_calls=[tool_call("calculator", {"expression": "0 - 1"})])
+    for first in (ScriptedReply("final_a_nh"), ScriptedReply(""), invented):
         fast = ScriptedModel([ScriptedReply("hmm", confidence=0.1)], name="fast")
         thinker = ScriptedModel([first, "Canada's capital is Ottawa.\nAnswer: Ottawa"], name="thinker", repeat_last=True)
         agent = Agent(fast=fast, thinker=thinker, tools=[calculator], estimate="tokens", thinking="cot")

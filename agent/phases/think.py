@@ -74,7 +74,8 @@ async def think(ctx: RunContext, messages: list[Message], action: RouteAction, s
         if result is not None and not thinker.capabilities.tools and not usable_grammar_call(result, messages):
             # A JSON grammar squeezes a direct answer into one string, and a small model reaches for a tool with
             # numbers it made up: neither is thinking. Think with the strategy instead.
-            ctx.emit(Thinking(step=ctx.state.step_no, text=f"[grammar reply set aside: {result.text or result.tool_calls[0].arguments}]"))
+            set_aside = result.text or "; ".join(f"{c.name}({c.arguments})" for c in result.tool_calls)
+            ctx.emit(Thinking(step=ctx.state.step_no, text=f"[grammar reply set aside: {set_aside}]"))
             result = None
     if result is None:
         result = await strategy.think(ctx, messages, level, budget)
