@@ -8,6 +8,31 @@ from typing import Any
 __all__ = ["ascii_plot", "curve_points", "markdown_report", "print_report", "save_png"]
 
 
+def headline_sentences(results: dict[str, Any]) -> list[str]:
+    """The report's conclusions in words (adaptive against random and think, the simulation check), for both renderings."""
+    out: list[str] = []
+    h = results.get("headline") or {}
+    if "adaptive_accuracy" in h:
+        need = h.get("random_tokens_for_adaptive_accuracy")
+        out.append(
+            f"adaptive: accuracy {h['adaptive_accuracy']:.3f} at {h['adaptive_tokens']:.0f} tokens/task; random escalation at "
+            f"that cost: {h['random_accuracy_at_adaptive_tokens']:.3f}; random needs "
+            + (f"{need:.0f} tokens/task to reach adaptive's accuracy" if need is not None else "more than think's cost")
+        )
+    eq = h.get("equal_accuracy_vs_think")
+    if eq:
+        out.append(f"equal accuracy with think: {eq['reached_by']} at {eq['tokens']:.0f} vs {eq['think_tokens']:.0f} tokens/task "
+                   f"({eq['saved_share']:.0%} fewer)")
+    elif "equal_accuracy_vs_think" in h:
+        out.append("adaptive reaches think's accuracy at no threshold on this suite")
+    chk = results.get("simulation_check")
+    if chk:
+        out.append(f"simulation check at the default threshold {chk['threshold']:g}: the real adaptive run took the simulated route "
+                   f"on {chk['same_route']}/{chk['tasks']} tasks; accuracy real {chk['real_accuracy']:.3f} vs simulated "
+                   f"{chk['simulated_accuracy']:.3f}, tokens {chk['real_tokens']:.0f} vs {chk['simulated_tokens']:.0f}")
+    return out
+
+
 def _fmt(x: float | None, spec: str = ".3f") -> str:
     return "-" if x is None else format(x, spec)
 
@@ -117,25 +142,8 @@ def print_report(results: dict[str, Any], out_dir: Path | None = None) -> None:
             a.add_row(label, _fmt(s["all"], ".2f"), *[_fmt(s["per_kind"].get(k), ".2f") for k in kinds])
         console.print(a)
 
-    h = results.get("headline") or {}
-    if "adaptive_accuracy" in h:
-        need = h.get("random_tokens_for_adaptive_accuracy")
-        console.print(
-            f"adaptive: accuracy {h['adaptive_accuracy']:.3f} at {h['adaptive_tokens']:.0f} tokens/task; random escalation at that "
-            f"cost: {h['random_accuracy_at_adaptive_tokens']:.3f}; random needs "
-            + (f"{need:.0f} tokens/task to match it" if need is not None else "more than think's cost (cannot match it)")
-        )
-    eq = h.get("equal_accuracy_vs_think")
-    if eq:
-        console.print(f"equal accuracy with think: {eq['reached_by']} at {eq['tokens']:.0f} vs {eq['think_tokens']:.0f} tokens/task "
-                      f"({eq['saved_share']:.0%} saved)")
-    elif "equal_accuracy_vs_think" in h:
-        console.print("adaptive does not reach think's accuracy at any threshold on this suite")
-    chk = results.get("simulation_check")
-    if chk:
-        console.print(f"[dim]simulation check at threshold {chk['threshold']:g}: real adaptive took the simulated route on "
-                      f"{chk['same_route']}/{chk['tasks']} tasks; accuracy real {chk['real_accuracy']:.3f} vs simulated "
-                      f"{chk['simulated_accuracy']:.3f}[/]")
+    for sentence in headline_sentences(results):
+        console.print(sentence, markup=False, highlight=False)
     console.print(ascii_plot(results), markup=False, highlight=False)
     runs = results.get("runs", {})
     console.print(f"[dim]{runs.get('total')} runs ({runs.get('resumed')} resumed, {runs.get('errors')} errors) in "
@@ -237,23 +245,9 @@ def markdown_report(results: dict[str, Any]) -> str:
         for name, s in au["scores"].items():
             label = name + (" (neg.)" if s.get("negated") else "")
             lines.append(f"| {label} | {_fmt(s['all'], '.2f')} | " + " | ".join(_fmt(s["per_kind"].get(k), ".2f") for k in kinds) + " |")
-    h = results.get("headline") or {}
-    if "adaptive_accuracy" in h:
-        need = h.get("random_tokens_for_adaptive_accuracy")
-        lines += ["", f"- adaptive: accuracy {h['adaptive_accuracy']:.3f} at {h['adaptive_tokens']:.0f} tokens/task; random escalation at "
-                  f"that cost: {h['random_accuracy_at_adaptive_tokens']:.3f}; random needs "
-                  + (f"{need:.0f} tokens/task to reach adaptive's accuracy" if need is not None else "more than think's cost")]
-    eq = h.get("equal_accuracy_vs_think")
-    if eq:
-        lines.append(f"- equal accuracy with think: {eq['reached_by']} at {eq['tokens']:.0f} vs {eq['think_tokens']:.0f} tokens/task "
-                     f"({eq['saved_share']:.0%} fewer)")
-    elif "equal_accuracy_vs_think" in h:
-        lines.append("- adaptive reaches think's accuracy at no threshold on this suite")
-    chk = results.get("simulation_check")
-    if chk:
-        lines.append(f"- simulation check at the default threshold {chk['threshold']:g}: the real adaptive run took the simulated route on "
-                     f"{chk['same_route']}/{chk['tasks']} tasks; accuracy real {chk['real_accuracy']:.3f} vs simulated "
-                     f"{chk['simulated_accuracy']:.3f}, tokens {chk['real_tokens']:.0f} vs {chk['simulated_tokens']:.0f}")
+    sentences = headline_sentences(results)
+    if sentences:
+        lines += ["", *(f"- {sentence}" for sentence in sentences)]
     runs = results.get("runs", {})
     lines.append(f"- {runs.get('total')} runs taking {runs.get('run_seconds_total', 0):.0f} s in all; this session "
                  f"{runs.get('wall_seconds', 0):.0f} s wall ({runs.get('resumed')} resumed), "
