@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,35 +33,10 @@ def parallel_server(embedded_path: Path, tmp_path_factory: pytest.TempPathFactor
     Its default (``interrupt_requests=True``) aborts the stream in flight whenever another request
     arrives, so a concurrent client sees empty streams; a fleet for ``--concurrency`` needs it off.
     """
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log_path = tmp_path_factory.mktemp("bench-server") / "server.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_path), "--model_alias", "smol", "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "2048", "--interrupt_requests", "False"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("llama_cpp.server did not start: " + log_path.read_text(errors="replace")[-2000:])
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            time.sleep(0.3)
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    from servers.llama import llama_server
+
+    with llama_server(embedded_path, tmp_path_factory.mktemp("bench-server"), "--interrupt_requests", "False") as base:
+        yield base
 
 
 def _write(path: Path, tasks: list[dict]) -> Path:
