@@ -114,6 +114,7 @@ class Tool(Generic[P, R]):
         parameters: JSON schema of the arguments: an object with ``properties``,
             ``required`` and ``additionalProperties: false``; no ``$ref``.
         timeout: Seconds a call may take, or ``None`` for no limit.
+        process: Whether each call runs in a worker process (see :func:`tool`).
         is_async: Whether the wrapped function is a coroutine function.
         func: The wrapped function.
     """
@@ -125,6 +126,7 @@ class Tool(Generic[P, R]):
         name: str | None = None,
         description: str | None = None,
         timeout: float | None = None,
+        process: bool = False,
     ) -> None:
         """Wrap ``func``; raises ``TypeError``/``ValueError`` for unusable definitions."""
         if not callable(func):
@@ -140,6 +142,7 @@ class Tool(Generic[P, R]):
         doc = parse_docstring(inspect.getdoc(func))
         self.description: str = description if description is not None else doc.summary
         self.is_async: bool = _is_coroutine_function(func)
+        self.process, self._reference = _process_option(func, process, self.name, self.is_async)
         self._positional_only: set[str] = set()
         self._context_params: list[str] = []
         self._fields: dict[str, str] = {}  # model field name -> parameter name
@@ -207,6 +210,7 @@ class Tool(Generic[P, R]):
         fn: Callable[..., Any],
         *,
         timeout: float | None = None,
+        process: bool = False,
     ) -> Tool[..., Any]:
         """A tool whose arguments are described by a JSON schema rather than a Python signature.
 
@@ -223,12 +227,13 @@ class Tool(Generic[P, R]):
             json_schema: An object schema: ``{"type": "object", "properties": {...}, "required": [...]}``.
             fn: Called with the validated arguments as keyword arguments.
             timeout: Seconds one call may take; ``None`` leaves it to the agent's ``tool_timeout``.
+            process: Run each call of a sync ``fn`` in a worker process that a timeout kills (see :func:`tool`).
 
         Raises:
             TypeError: ``fn`` is not callable, or ``json_schema`` is not a dict.
             ValueError: A bad name or timeout, or a schema that is not a valid object schema.
         """
-        return SchemaTool(name, description, json_schema, fn, timeout=timeout)
+        return SchemaTool(name, description, json_schema, fn, timeout=timeout, process=process)
 
     def openai_schema(self) -> dict[str, Any]:
         """The tool in OpenAI's function-calling format (as litellm expects)."""
@@ -266,6 +271,10 @@ class Tool(Generic[P, R]):
             async with deadline:
                 if self.is_async:
                     value = await self.func(*args, **kwargs)  # type: ignore[misc]
+                elif self._reference is not None:
+                    from thinkdial.tools._process import call_in_process
+
+                    value = await call_in_process(self._reference, args, kwargs, self.name)
                 else:
                     value = await _run_in_daemon_thread(self.func, args, kwargs, self.name)
         except TimeoutError as exc:
@@ -365,7 +374,8 @@ class Tool(Generic[P, R]):
         return ", ".join(parts)
 
     def __repr__(self) -> str:
-        return f"Tool(name={self.name!r}, is_async={self.is_async}, timeout={self.timeout!r})"
+        extra = ", process=True" if self.process else ""
+        return f"{type(self).__name__}(name={self.name!r}, is_async={self.is_async}, timeout={self.timeout!r}{extra})"
 
 
 class SchemaTool(Tool[..., Any]):
@@ -379,6 +389,7 @@ class SchemaTool(Tool[..., Any]):
         fn: Callable[..., Any],
         *,
         timeout: float | None = None,
+        process: bool = False,
     ) -> None:
         if not callable(fn):
             raise TypeError(f"Tool.from_schema(fn=...) takes a function, got {type(fn).__name__}")
@@ -393,6 +404,7 @@ class SchemaTool(Tool[..., Any]):
         self.description = description or ""
         self.timeout = timeout
         self.is_async = _is_coroutine_function(fn)
+        self.process, self._reference = _process_option(fn, process, name, self.is_async)
         self._positional_only = set()
         self._context_params = []
         self._fields = {}
@@ -450,9 +462,6 @@ class SchemaTool(Tool[..., Any]):
             raise _BadArguments("\n".join(lines))
         return [], data
 
-    def __repr__(self) -> str:
-        return f"SchemaTool(name={self.name!r}, is_async={self.is_async}, timeout={self.timeout!r})"
-
 
 @overload
 def tool(func: Callable[P, R], /) -> Tool[P, R]: ...
@@ -460,7 +469,7 @@ def tool(func: Callable[P, R], /) -> Tool[P, R]: ...
 
 @overload
 def tool(
-    *, name: str | None = None, description: str | None = None, timeout: float | None = None
+    *, name: str | None = None, description: str | None = None, timeout: float | None = None, process: bool = False
 ) -> Callable[[Callable[P, R]], Tool[P, R]]: ...
 
 
@@ -471,6 +480,7 @@ def tool(
     name: str | None = None,
     description: str | None = None,
     timeout: float | None = None,
+    process: bool = False,
 ) -> Tool[P, R] | Callable[[Callable[P, R]], Tool[P, R]]:
     """Turn a typed function into a :class:`Tool`; usable as ``@tool`` or ``@tool(...)``.
 
@@ -479,13 +489,23 @@ def tool(
         name: The tool's name; defaults to the function's name.
         description: What the tool does; defaults to the docstring's first paragraph.
         timeout: Seconds one call may take; ``None`` (the default) means no limit.
+        process: Run each call of a synchronous function in a worker process, killed
+            (with everything it started) when the call times out or the run stops.
+            Without it a sync tool runs in a thread, and a thread cannot be stopped:
+            a timed-out call goes on in the background, and one long C-level call that
+            holds the GIL (big-integer arithmetic, a runaway regular expression) stalls
+            the whole agent past every timeout. With it, the function must be defined
+            at module level (the worker imports it by name), its arguments and value
+            must pickle, and what it changes in memory stays in the worker. A warm
+            worker adds well under a millisecond a call; starting one costs about as
+            much as importing the tool's module.
 
     Returns:
         The :class:`Tool`, or a decorator producing one when called with options.
     """
 
     def wrap(f: Callable[P, R]) -> Tool[P, R]:
-        return Tool(f, name=name, description=description, timeout=timeout)
+        return Tool(f, name=name, description=description, timeout=timeout, process=process)
 
     return wrap if func is None else wrap(func)
 
@@ -660,6 +680,21 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, list):
         return "an array"
     return type(value).__name__
+
+
+def _process_option(
+    func: Callable[..., Any], process: bool, name: str, is_async: bool
+) -> tuple[bool, tuple[str, str] | None]:
+    """Check ``process=``: ``(process, reference)`` where ``reference`` is how a worker imports ``func``."""
+    if not isinstance(process, bool):
+        raise TypeError(f"tool {name!r}: process must be True or False, got {process!r}")
+    if not process:
+        return False, None
+    if is_async:
+        raise ValueError(f"tool {name!r}: process=True is for synchronous functions; an async tool is stopped by cancellation")
+    from thinkdial.tools._process import function_reference
+
+    return True, function_reference(func, f"tool {name!r}: process=True")
 
 
 def _short_json(value: Any, limit: int = 80) -> str:
