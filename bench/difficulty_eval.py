@@ -37,6 +37,7 @@ from thinkdial.policies.calibration import (  # noqa: E402
 from thinkdial.policies.difficulty import (  # noqa: E402
     DEFAULT_CALIBRATION_FILE,
     SAMPLE_FEATURES,
+    TOKEN_FEATURES,
     DifficultyEstimator,
     Estimate,
     draft_signals,
@@ -46,13 +47,14 @@ from thinkdial.policies.signals import verifier_yes_probability  # noqa: E402
 DATA = ROOT / "bench" / "data"
 CORPUS = ROOT / "agent" / "benchmark" / "suites" / "difficulty.jsonl"
 
-TOKEN_SET = ["answer_logprob", "answer_entropy", "hedged"]
+SPAN_SET = ["answer_logprob", "answer_entropy", "hedged"]
 WIDE_SET = ["hedged", "answer_logprob", "answer_first_margin", "answer_entropy", "mean_entropy", "min_token_prob",
             "tail_confidence", "cut_off"]
+TOKEN_SET = list(TOKEN_FEATURES)  # the shipped token stage: WIDE_SET + the exact claim checks
 OLD_SET = ["mean_entropy", "min_token_prob", "group_confidence", "tail_confidence", "answer_entropy"]
 SINGLE = ["answer_logprob", "answer_min_prob", "answer_first_prob", "answer_first_margin", "answer_entropy",
           "answer_first_entropy", "mean_entropy", "min_token_prob", "group_confidence", "tail_confidence", "hedged",
-          "cut_off", "self_check_yes", "agreement", "draft_agrees"]
+          "cut_off", "claim_false", "claim_true", "self_check_yes", "agreement", "draft_agrees"]
 
 
 class _Tok:
@@ -278,6 +280,7 @@ def main() -> None:
     print("\nestimates, leave-one-kind-out:")
     result["loko"] = {}
     for label, feats, mode in [("old features (token stage)", OLD_SET, "tokens"),
+                               ("answer span + hedge (3 signals)", SPAN_SET, "tokens"),
                                ("wide token set (8 signals)", WIDE_SET, "tokens"),
                                ("token stage (free)", TOKEN_SET, "tokens"),
                                ("token stage + self-check", TOKEN_SET, "self_check"),

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from thinkdial.policies.claims import check_claims
 from thinkdial.policies.answers import AnswerReading, answers_equivalent, read_answer
 from thinkdial.policies.calibration import LogisticCalibration, calibration_path, read_calibration_file
 from thinkdial.policies.signals import (
@@ -40,8 +41,13 @@ from thinkdial.policies.signals import (
 
 DEFAULT_CALIBRATION_FILE = Path(__file__).with_name("calibration_default.json")
 
-TOKEN_FEATURES = ["answer_logprob", "answer_entropy", "hedged"]
-"""The stage-1 signals the shipped fit and ``thinkdial calibrate`` use (chosen by leave-one-kind-out AUROC;
+TOKEN_FEATURES = [
+    "hedged", "answer_logprob", "answer_first_margin", "answer_entropy", "mean_entropy", "min_token_prob",
+    "tail_confidence", "cut_off", "claim_false", "claim_true",
+]
+"""The stage-1 signals the shipped fit and ``thinkdial calibrate`` use (chosen by leave-one-kind-out AUROC in
+``bench/difficulty_eval.py``: the draft's token probabilities on its answer span and as a whole, whether it
+hedges or was cut off, and whether the arithmetic and comparisons it states check out exactly;
 :func:`draft_signals` computes more, and a calibration uses whichever its ``features`` list)."""
 SAMPLE_FEATURES = ["agreement", "draft_agrees", "tokens_difficulty"]
 SELF_CHECK_FEATURES = ["self_check_yes", "tokens_difficulty"]
@@ -140,6 +146,9 @@ def draft_signals(
     reading = read_answer(text, prompt)
     signals = compute_token_signals(draft)
     signals["cut_off"] = 1.0 if finish_reason == "length" else 0.0
+    claims = check_claims(text)
+    signals["claim_false"] = 1.0 if claims.false else 0.0
+    signals["claim_true"] = 1.0 if claims.all_true else 0.0
     if reading is None:
         return None, signals
     signals["hedged"] = 1.0 if reading.hedged else 0.0
