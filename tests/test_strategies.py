@@ -91,3 +91,18 @@ def test_a_grounded_grammar_tool_call_is_used():
     result = agent.run_sync("What is 37 + 48?", policy="think")
     assert [c["result"] for c in result.steps[0].tool_calls] == ["85"]
     assert result.output == "85"
+
+
+def test_a_grammar_forced_call_is_capped_so_a_runaway_string_cannot_spend_the_thinking_budget():
+    from thinkdial.phases.think import GRAMMAR_CALL_TOKENS
+    from thinkdial.tools import calculator
+
+    fast = ScriptedModel([ScriptedReply("hmm", confidence=0.1)], name="fast")
+    runaway = ScriptedReply('{"tool": "calculator", "arguments": {"expression": "' + "1234567890" * 300)
+    thinker = ScriptedModel([runaway, "Canberra is the capital.\nAnswer: Canberra"], name="thinker", repeat_last=True)
+    agent = Agent(fast=fast, thinker=thinker, tools=[calculator], estimate="tokens", thinking="cot")
+    result = agent.run_sync("What is the capital of Australia?", policy="think")
+    assert result.output == "Canberra"
+    first = thinker.requests[0]
+    assert first.tools and first.max_tokens == GRAMMAR_CALL_TOKENS
+    assert not thinker.requests[1].tools and thinker.requests[1].max_tokens > GRAMMAR_CALL_TOKENS

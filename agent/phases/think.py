@@ -26,6 +26,10 @@ def decide(ctx: RunContext, step: Step, action: str, route: str, level: str | No
     )
 
 
+GRAMMAR_CALL_TOKENS = 256
+"""Output tokens a grammar-forced tool call (a local model without native tools) may take."""
+
+
 def usable_grammar_call(result: Completion, messages: list[Message]) -> bool:
     """Whether a grammar-forced reply is a tool call grounded in the conversation.
 
@@ -67,8 +71,13 @@ async def think(ctx: RunContext, messages: list[Message], action: RouteAction, s
     offer_tools = bool(s.tool_specs) and not fresh_results and (not long_form or thinker.capabilities.tools)
     result = None
     if offer_tools:
+        cap = budget + s.thinking.answer_tokens
+        if not thinker.capabilities.tools:
+            # Only a tool call is kept from a grammar-forced reply, and a call is short; uncapped, a small model
+            # can spend the whole thinking budget inside one JSON string (a thousand digits, a minute on a CPU).
+            cap = min(cap, GRAMMAR_CALL_TOKENS)
         result = await ctx.call(
-            "think", "think", thinker, messages, budget + s.thinking.answer_tokens, min_tokens=need, tools=s.tool_specs,
+            "think", "think", thinker, messages, cap, min_tokens=min(need, cap), tools=s.tool_specs,
             temperature=0.0, seed=s.seed, thinking_budget=budget if native else None,
         )
         if result is not None and not thinker.capabilities.tools and not usable_grammar_call(result, messages):
