@@ -66,13 +66,16 @@ def test_loader_rejects_an_empty_file_and_a_missing_one(tmp_path: Path) -> None:
         resolve_suite("no-such-suite")
 
 
-def test_builtin_quick_suite_ships_and_is_valid() -> None:
+def test_builtin_suites_ship_and_are_valid() -> None:
     suites = builtin_suites()
-    assert "quick" in suites
-    tasks = load_tasks(suites["quick"])
-    assert 30 <= len(tasks) <= 40
-    assert len({t.kind for t in tasks}) >= 8
-    assert {t.check["type"] for t in tasks} >= {"number", "exact", "choice", "contains", "regex"}
+    assert {"quick", "standard", "difficulty", "open_ended"} <= set(suites)
+    quick = load_tasks(suites["quick"])  # the default: a few minutes on 2 cores
+    assert 10 <= len(quick) <= 14 and len({t.kind for t in quick}) >= 8
+    standard = load_tasks(suites["standard"])
+    assert 30 <= len(standard) <= 40
+    assert len({t.kind for t in standard}) >= 8
+    assert {t.check["type"] for t in standard} >= {"number", "exact", "choice", "contains", "regex"}
+    assert {t.id for t in quick} <= {t.id for t in standard}
     if "difficulty" in suites:  # the labelled corpus of the difficulty issue, when it has landed
         assert len(load_tasks(suites["difficulty"])) >= 100
 

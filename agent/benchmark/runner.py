@@ -35,7 +35,7 @@ __all__ = ["SCHEMA_VERSION", "BenchOptions", "BenchError", "WorkItem", "build_re
 SCHEMA_VERSION = 1
 DEFAULT_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 DEFAULT_SHARES = (0.1, 0.25, 0.5, 0.75)
-DEFAULT_CEILINGS = (150, 300, 600)
+DEFAULT_CEILINGS = (150, 600)
 POLICIES = ("fast", "think", "adaptive")
 
 
@@ -48,7 +48,7 @@ class BenchOptions:
     """Everything ``thinkdial bench`` takes."""
 
     suite: str = "quick"
-    """A built-in suite name (``quick``, ``difficulty``) or a path to a ``.jsonl`` task file."""
+    """A built-in suite name (``quick``, ``standard``, ``difficulty``, ``open_ended``) or a path to a ``.jsonl`` task file."""
     fast: str | None = None
     thinker: str | None = None
     api_base: str | None = None
@@ -60,7 +60,7 @@ class BenchOptions:
     shares: tuple[float, ...] = DEFAULT_SHARES
     ceilings: tuple[int, ...] = DEFAULT_CEILINGS
     """``Budget(max_tokens=c)`` ceilings for the ceiling sweep (real ``adaptive`` runs); empty skips it."""
-    ceiling_tasks: int | None = 12
+    ceiling_tasks: int | None = 4
     """How many tasks (spread over the kinds) the ceiling sweep runs on; None = all."""
     concurrency: int = 1
     max_cost: float | None = None

@@ -249,7 +249,7 @@ def dump_tasks(tasks: Iterable[Task], path: str | Path) -> None:
 
 
 def builtin_suites() -> dict[str, Path]:
-    """The suites shipped in the package, by name (``quick``, and ``difficulty`` when present)."""
+    """The suites shipped in the package, by name (``quick``, ``standard``, ``difficulty``, ``open_ended``)."""
     if not SUITES_DIR.is_dir():
         return {}
     return {p.stem: p for p in sorted(SUITES_DIR.glob("*.jsonl"))}
