@@ -146,3 +146,13 @@ def test_calibrate_label_free(tmp_path: Path) -> None:
     assert path == out and fit.label == "samples_disagree" and fit.positives == 6
     with pytest.raises(ValueError):
         calibrate(ScriptedModel(reply, name="tiny"), prompts=read_prompts(prompts), samples=1)
+
+
+def test_a_draft_whose_arithmetic_is_false_is_harder_than_the_same_draft_with_true_arithmetic() -> None:
+    est = DifficultyEstimator()  # the shipped calibration, which uses the claim checks
+    prompt = "What is 23 * 14?"
+    wrong = est.from_draft(draft("23 * 14 = 312", confidence=0.9), "stop", prompt=prompt)
+    right = est.from_draft(draft("23 * 14 = 322", confidence=0.9), "stop", prompt=prompt)
+    assert wrong.signals["claim_false"] == 1.0 and right.signals["claim_true"] == 1.0
+    assert {"claim_false", "claim_true"} <= set(wrong.used)
+    assert wrong.difficulty > right.difficulty + 0.3
