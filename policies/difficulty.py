@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from thinkdial.policies.claims import check_claims
 from thinkdial.policies.answers import AnswerReading, answers_equivalent, read_answer
 from thinkdial.policies.calibration import LogisticCalibration, calibration_path, read_calibration_file
+from thinkdial.policies.claims import check_claims
 from thinkdial.policies.signals import (
     CompletionLike,
     answer_span_signals,
