@@ -48,3 +48,29 @@ def test_first_false_claim_is_reported_and_all_true_needs_a_claim() -> None:
 def test_huge_or_malformed_expressions_are_skipped_not_computed() -> None:
     assert check_claims("9 ** 99999999 = 1").checked == 0
     assert check_claims("5 / 0 = 1").checked == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "false"),
+    [
+        ("17 + 25 = 32 + 25 = 57.", 1),  # a real draft: the first step is wrong, the chain reads on
+        ("17 + 25 = 42", 0),
+        ("3 + 4 = 7 = 7", 0),
+        ("2 * 3 = 6 + 1 = 7", 0),  # a running computation: 6 is the result, "+ 1" the next step
+        ("(2 + 3) * 4 = 5 * 4 = 20", 0),
+        ("6 * 7 = 48 + 2 = 50", 1),
+        ("(2 + 3) * 4 = 20", 0),
+    ],
+)
+def test_chains_of_equalities_are_checked_side_by_side(text: str, false: int) -> None:
+    found = check_claims(text)
+    assert found.checked == 1 and found.false == false, found
+
+
+def test_pathological_text_is_read_in_linear_time() -> None:
+    import time
+
+    started = time.perf_counter()
+    for text in ["1 + " * 3000, "1 - " * 3000 + "x", "(1 + (2 + " * 500, "1" * 5000, "12 is 3 is " * 1000]:
+        check_claims(text)
+    assert time.perf_counter() - started < 5  # a backtracking regex took minutes on the first of these
