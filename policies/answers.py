@@ -44,7 +44,11 @@ _ANSWER_MARKER = re.compile(
     re.IGNORECASE,
 )
 _TRAILING_EQUALS = re.compile(r"=\s*(?P<value>[^=\n]+?)\s*[.!]?\s*$")
-_NUMBER = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d])|(?<![\w.\d])-?\.\d+")
+_NUMBER = re.compile(
+    r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d])(?!(?:st|nd|rd|th)\b)|(?<![\w.\d])-?\.\d+"
+)
+"""A number as an answer: not an ordinal ("the 16th century" names no number)."""
+_ASKS_FOR_ENTITY = re.compile(r"^\s*(?:who|whom|whose|where)\b", re.IGNORECASE)
 _BARE_EXPRESSION = re.compile(
     r"(?<![=\d.])\s*-?\d+(?:\.\d+)?(?:\s*[-+*/\u00d7\u00f7^]\s*-?\d+(?:\.\d+)?)+\s*$"
 )
@@ -519,7 +523,7 @@ def read_answer(text: str | None, prompt: str | None = None) -> AnswerReading | 
     got = _sentence_answer(clean, prompt) if not multi else None
     if got is not None:
         return _reading(raw, got, "short", 0, hedge_words)
-    numbers = _NUMBER.findall(clean)
+    numbers = [] if prompt and _ASKS_FOR_ENTITY.match(prompt) else _NUMBER.findall(clean)
     if numbers:
         return _reading(raw, numbers[-1], "last_number", max(0, raw.rfind(numbers[-1])), hedge_words)
     if len(clean.split()) <= SHORT_REPLY_WORDS and "\n" not in clean.strip():
@@ -583,7 +587,7 @@ def _sentence_answer(sentence: str, prompt: str | None) -> str | None:
                 return " ".join(words[1:]) or value
             if words[0].lower() not in _ARTICLES:
                 return value
-    nums_outside = _NUMBER.findall(_QUOTED.sub(" ", s))
+    nums_outside = [] if prompt and _ASKS_FOR_ENTITY.match(prompt) else _NUMBER.findall(_QUOTED.sub(" ", s))
     if nums_outside and (wants_number or not fresh or s.find(fresh[-1]) < s.find(nums_outside[-1])):
         return nums_outside[-1]
     if fresh:

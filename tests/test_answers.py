@@ -67,3 +67,12 @@ def test_candidates_and_equivalence() -> None:
     assert answers_equivalent('"Paris"', "paris")
     assert not answers_equivalent("cold", "warm")
     assert not answers_equivalent(None, "x")
+
+
+def test_an_ordinal_is_not_a_number_answer_and_who_questions_get_no_number() -> None:
+    chain = ("The play's inspiration was likely inspired by the infamous French playwright, William Shakespeare, "
+             "who wrote the iconic Romeo and Juliet story in 16th-century France.")
+    reading = read_answer(chain, "Who wrote Romeo and Juliet?")  # a real thinker reply, once read as "16"
+    assert reading is None or reading.text != "16"
+    assert read_answer("It was built in the 3rd century, over 1700 years ago.", "How many years ago?").text == "1700 years"
+    assert read_answer("It has 8 legs.", "How many legs does a spider have?").text == "8"
