@@ -327,6 +327,29 @@ _FIRST_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'\u201c(]?[A-Z0-9])|\n+")
 _YES_NO_QUESTION = re.compile(
     r"^(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have)\b", re.IGNORECASE
 )
+
+
+_OPTIONS = re.compile(r"(?:^|[\s,:])(?:a |an |the )?([\w.-]+)\s+or\s+(?:a |an |the )?([\w.-]+?)(?=[\s?,.]|$)", re.IGNORECASE)
+
+
+def _choice_answer(sentence: str, prompt: str | None) -> str | None:
+    """The one option a reply's first sentence names, when the question offers two ("453 or 486", "a horse or a cat")."""
+    if not prompt or not sentence:
+        return None
+    question = prompt.strip().split("?", 1)[0]
+    match = _OPTIONS.search(question)
+    if match is None or match.group(1).lower() in {"yes", "either", "whether"}:
+        return None
+    named = [opt for opt in match.groups() if re.search(rf"(?<![\w.]){re.escape(opt)}(?![\w]|\.\d)", sentence, re.IGNORECASE)]
+    return named[0] if len(named) == 1 else None
+
+
+def _is_yes_no_question(prompt: str) -> bool:
+    """"Is the sun a star?" is; "Is 453 or 486 the greater number?" offers a choice and is not."""
+    question = prompt.strip().split("?", 1)[0]
+    return bool(_YES_NO_QUESTION.match(question)) and not re.search(r"\bor\b", question, re.IGNORECASE)
+
+
 _CONCLUSION = re.compile(r"^(?:so|therefore|thus|hence|in total|that means|this means)\b[,:]?\s*", re.IGNORECASE)
 _HEDGE_WORDS = re.compile(
     r"\b(?:i think|i believe|probably|maybe|perhaps|might be|could be|not sure|i'm not sure|i am not sure|"
@@ -469,11 +492,14 @@ def read_answer(text: str | None, prompt: str | None = None) -> AnswerReading | 
     if hashes:
         return _reading(raw, hashes[-1], "hash", max(0, raw.rfind("####")))
 
+    picked = _choice_answer(_first_sentence(clean), prompt)
+    if picked is not None:
+        return _reading(raw, picked, "choice", max(0, raw.find(picked)), hedge_words)
     first = re.match(r"\s*(yes|no)\b(?=\s*(?:[,.!;:]|$))", clean, re.IGNORECASE)
     if first:
         return AnswerReading(first.group(1).lower(), [first.group(1).lower()], hedge_words,
                              *_locate(raw, first.group(1)), "yes_no")
-    if prompt and _YES_NO_QUESTION.match(prompt.strip()) and not re.search(r"\b(yes|no)\b", clean, re.IGNORECASE):
+    if prompt and _is_yes_no_question(prompt) and not re.search(r"\b(yes|no)\b", clean, re.IGNORECASE):
         sentence0 = _first_sentence(clean)
         if not looks_cut_off(sentence0) and len(sentence0.split()) <= 25:
             negated = re.search(r"\b(?:not|never|no|cannot|can't|don't|doesn't|isn't|aren't|won't)\b", sentence0,

@@ -76,3 +76,8 @@ def test_an_ordinal_is_not_a_number_answer_and_who_questions_get_no_number() -> 
     assert reading is None or reading.text != "16"
     assert read_answer("It was built in the 3rd century, over 1700 years ago.", "How many years ago?").text == "1700 years"
     assert read_answer("It has 8 legs.", "How many legs does a spider have?").text == "8"
+
+
+def test_a_choice_question_starting_with_is_is_not_a_yes_no_question() -> None:
+    assert read_answer("486 is indeed the greater number.", "Is 453 or 486 the greater number?").text == "486"
+    assert read_answer("The sun is a star.", "Is the sun a star? Answer yes or no.").text == "yes"
