@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
 from collections.abc import Callable
@@ -103,7 +104,7 @@ class _Worker:
         """Send one call and wait for ``("ok", value)`` or ``("error", exception)``."""
         try:
             self.conn.send((module, qualname, args, kwargs))
-        except (TypeError, AttributeError, ValueError) as exc:  # pickling the arguments failed
+        except (TypeError, AttributeError, ValueError, pickle.PicklingError) as exc:  # pickling the arguments failed
             raise ToolProcessError(f"the tool's arguments cannot be sent to its worker process: {exc}") from None
         try:
             reply: tuple[str, Any] = self.conn.recv()
