@@ -36,7 +36,7 @@ class ClaimCheck:
     checked: int = 0
     false: int = 0
     first_false: str | None = None
-    """The first false claim, as written (for traces)."""
+    """The first false claim, as read (to show why a draft was doubted)."""
 
     @property
     def all_true(self) -> bool:
@@ -125,9 +125,7 @@ def _chains(tokens: list[tuple[_Kind, str]]) -> list[list[list[tuple[_Kind, str]
     sides: list[list[tuple[_Kind, str]]] = [[]]
     for kind, value in [*tokens, ("break", "")]:
         if kind == "break":
-            if len([side for side in sides if side]) >= 2 and all(sides):
-                chains.append(sides)
-            elif len(sides) >= 2 and all(sides[-2:]):  # text before the run's first full side: keep the tail
+            if len(sides) >= 2 and all(sides[-2:]):  # "The answer is 2 + 6 = 8": drop the empty side before "is"
                 chains.append([side for side in sides if side])
             sides = [[]]
         elif kind == "eq":

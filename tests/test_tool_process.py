@@ -5,6 +5,7 @@ The tool functions are defined at module level because a worker imports them by 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -83,8 +84,8 @@ def test_a_gil_holding_tool_is_stopped_inside_an_agent_run() -> None:
     fast = ScriptedModel(
         [ScriptedReply("", tool_calls=[tool_call("huge_round", {})], confidence=SURE), ScriptedReply("Answer: gave up", confidence=SURE)],
         name="fast",
+        capabilities=ModelCapabilities(tools=True, logprobs=True, prefill=True, probes=True),
     )
-    fast.capabilities = ModelCapabilities(tools=True, logprobs=True, prefill=True, probes=True)
     agent = Agent(fast=fast, thinker=ScriptedModel(["x"], repeat_last=True), tools=[huge_round], estimate="tokens", tool_timeout=1.5)
     started = time.perf_counter()
     result = agent.run_sync("round it", budget=Budget(max_seconds=30))
@@ -95,10 +96,7 @@ def test_a_gil_holding_tool_is_stopped_inside_an_agent_run() -> None:
 
 
 def test_values_and_exceptions_cross_and_a_warm_worker_is_reused() -> None:
-    first = whoami.call({"tag": "a"})
-    import asyncio
-
-    one = asyncio.run(first)
+    one = asyncio.run(whoami.call({"tag": "a"}))
     two = asyncio.run(whoami.call({"tag": "b"}))
     assert one.ok and two.ok
     assert one.value["tag"] == "a" and two.value["tag"] == "b"
@@ -115,8 +113,6 @@ def test_values_and_exceptions_cross_and_a_warm_worker_is_reused() -> None:
 
 
 def test_a_timeout_kills_the_worker_and_everything_it_started(tmp_path: Path) -> None:
-    import asyncio
-
     pid_file = tmp_path / "child.pid"
     slow = Tool(spawn_and_sleep.func, name="spawn_and_sleep", timeout=3.0, process=True)
     started = time.perf_counter()
@@ -149,8 +145,6 @@ def test_process_true_is_checked_at_construction() -> None:
 
 
 def test_schema_tools_and_plain_functions_run_in_workers_too() -> None:
-    import asyncio
-
     t = Tool.from_schema(
         "double", "Double x.", {"type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]},
         plain_function, process=True,

@@ -142,7 +142,7 @@ class Tool(Generic[P, R]):
         doc = parse_docstring(inspect.getdoc(func))
         self.description: str = description if description is not None else doc.summary
         self.is_async: bool = _is_coroutine_function(func)
-        self.process, self._reference = _process_option(func, process, self.name, self.is_async)
+        self._reference = _worker_reference(func, process, self.name, self.is_async)
         self._positional_only: set[str] = set()
         self._context_params: list[str] = []
         self._fields: dict[str, str] = {}  # model field name -> parameter name
@@ -373,6 +373,11 @@ class Tool(Generic[P, R]):
             parts.append(f"{name} ({describe_type(schema)}, {status})")
         return ", ".join(parts)
 
+    @property
+    def process(self) -> bool:
+        """Whether each call runs in a worker process (``process=True``)."""
+        return self._reference is not None
+
     def __repr__(self) -> str:
         extra = ", process=True" if self.process else ""
         return f"{type(self).__name__}(name={self.name!r}, is_async={self.is_async}, timeout={self.timeout!r}{extra})"
@@ -404,7 +409,7 @@ class SchemaTool(Tool[..., Any]):
         self.description = description or ""
         self.timeout = timeout
         self.is_async = _is_coroutine_function(fn)
-        self.process, self._reference = _process_option(fn, process, name, self.is_async)
+        self._reference = _worker_reference(fn, process, name, self.is_async)
         self._positional_only = set()
         self._context_params = []
         self._fields = {}
@@ -682,19 +687,17 @@ def _json_kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _process_option(
-    func: Callable[..., Any], process: bool, name: str, is_async: bool
-) -> tuple[bool, tuple[str, str] | None]:
-    """Check ``process=``: ``(process, reference)`` where ``reference`` is how a worker imports ``func``."""
+def _worker_reference(func: Callable[..., Any], process: bool, name: str, is_async: bool) -> tuple[str, str] | None:
+    """Check ``process=``; how a worker process imports ``func`` when it is set, else ``None``."""
     if not isinstance(process, bool):
         raise TypeError(f"tool {name!r}: process must be True or False, got {process!r}")
     if not process:
-        return False, None
+        return None
     if is_async:
         raise ValueError(f"tool {name!r}: process=True is for synchronous functions; an async tool is stopped by cancellation")
     from thinkdial.tools._process import function_reference
 
-    return True, function_reference(func, f"tool {name!r}: process=True")
+    return function_reference(func, f"tool {name!r}: process=True")
 
 
 def _short_json(value: Any, limit: int = 80) -> str:
