@@ -26,6 +26,7 @@ __all__ = [
     "extract_answer",
     "looks_cut_off",
     "normalize_answer",
+    "offered_options",
     "read_answer",
 ]
 
@@ -332,15 +333,22 @@ _YES_NO_QUESTION = re.compile(
 _OPTIONS = re.compile(r"(?:^|[\s,:])(?:a |an |the )?([\w.-]+)\s+or\s+(?:a |an |the )?([\w.-]+?)(?=[\s?,.]|$)", re.IGNORECASE)
 
 
-def _choice_answer(sentence: str, prompt: str | None) -> str | None:
-    """The one option a reply's first sentence names, when the question offers two ("453 or 486", "a horse or a cat")."""
-    if not prompt or not sentence:
+def offered_options(prompt: str | None) -> tuple[str, str] | None:
+    """The two options a question offers ("Is 453 or 486 the greater number?" -> 453, 486), or None."""
+    if not prompt:
         return None
-    question = prompt.strip().split("?", 1)[0]
-    match = _OPTIONS.search(question)
+    match = _OPTIONS.search(prompt.strip().split("?", 1)[0])
     if match is None or match.group(1).lower() in {"yes", "either", "whether"}:
         return None
-    named = [opt for opt in match.groups() if re.search(rf"(?<![\w.]){re.escape(opt)}(?![\w]|\.\d)", sentence, re.IGNORECASE)]
+    return match.group(1), match.group(2)
+
+
+def _choice_answer(sentence: str, prompt: str | None) -> str | None:
+    """The one option a reply's first sentence names, when the question offers two ("453 or 486", "a horse or a cat")."""
+    options = offered_options(prompt)
+    if options is None or not sentence:
+        return None
+    named = [opt for opt in options if re.search(rf"(?<![\w.]){re.escape(opt)}(?![\w]|\.\d)", sentence, re.IGNORECASE)]
     return named[0] if len(named) == 1 else None
 
 

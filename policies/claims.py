@@ -1,11 +1,14 @@
-"""Exact checks of what a draft states about numbers: ``23 * 14 = 312``, ``78 is larger than 104``.
+"""Exact checks of what a draft states: ``23 * 14 = 312``, ``78 is larger than 104``, ``9 is not prime``,
+``"house" has 12 letters``, ``the day before Wednesday is Friday``, ``the next number in 2, 4, 6 is 9``.
 
 A small model is often confidently wrong, so its token probabilities cannot
-tell; but when it writes out its arithmetic or a comparison, the claim can be
-checked exactly, whatever the question's kind or phrasing. A draft that
-contradicts itself this way is wrong about *something*, and is worth a
-second look. Only claims whose every part is a plain number are checked;
-anything else (units, variables, words) is left alone.
+tell; but when it writes out its arithmetic, a comparison, a spelling or a
+calendar step, the claim can be checked exactly, whatever the question's kind
+or phrasing. A draft that contradicts itself this way is wrong about
+*something*, and is worth a second look. Only claims whose every part can be
+read exactly are checked; anything else (units, variables, opinions) is left
+alone. Given the question, the claim an answer makes about it is checked too
+(``thinkdial.policies.implied_claims``).
 """
 
 from __future__ import annotations
@@ -14,7 +17,12 @@ import math
 import re
 from dataclasses import dataclass
 
-__all__ = ["ClaimCheck", "check_claims"]
+from thinkdial.policies.calendar_claims import calendar_claims
+from thinkdial.policies.implied_claims import implied_statements
+from thinkdial.policies.letter_claims import letter_claims
+from thinkdial.policies.sequence_claims import sequence_claims
+
+__all__ = ["ClaimCheck", "check_claims", "numeric_claims"]
 
 _TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|[A-Za-z]+|\S")
 _NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
@@ -24,7 +32,13 @@ _TWO_WORD_OPS = {("multiplied", "by"): "*", ("divided", "by"): "/"}
 _EQUALS = {"=", "equals", "is", "makes", "gives"}
 _BIGGER = {"larger", "bigger", "greater", "more", "higher", "longer", "heavier", "older"}
 _SMALLER = {"smaller", "less", "lower", "fewer", "shorter", "lighter", "younger"}
-_HEDGES = {"much", "slightly"}
+_QUALIFIERS = {"much", "slightly", "indeed", "actually", "definitely", "clearly", "also", "still", "far"}
+_PROPERTY = re.compile(
+    r"(?<![\w.,])(?P<n>\d{1,3}(?:,\d{3})*|\d+)\s+is\s+(?P<not>not\s+)?(?:(?:indeed|also|actually|definitely|clearly)\s+)?"
+    r"(?P<not2>not\s+)?(?:(?:(?:a|an)\s+)?(?P<kind>prime|composite|even|odd)(?=\s+number|\s*[.,;!]|\s*$|\s+(?:and|but|because|since))"
+    r"|(?:evenly\s+|exactly\s+)?divisible\s+by\s+(?P<d>\d+)|a\s+multiple\s+of\s+(?P<d2>\d+))",
+    re.IGNORECASE,
+)
 
 _Kind = str  # "num" | "op" | "eq" | "paren" | "break"
 
@@ -136,43 +150,92 @@ def _chains(tokens: list[tuple[_Kind, str]]) -> list[list[list[tuple[_Kind, str]
 
 
 def _comparisons(tokens: list[tuple[_Kind, str]]) -> list[tuple[float, bool, float, str]]:
-    """``a is [much] larger than b`` and ``a > b``: (a, a should be bigger, b, as written)."""
+    """``a is [indeed, not, much] larger than b`` and ``a > b``: (a, a should be bigger, b, as written).
+
+    "a is not larger than b" is read as "a is smaller than or equal to b": as the claim that b is larger
+    than a, with equality allowed.
+    """
     found = []
     for i, (kind, value) in enumerate(tokens):
         if kind != "num":
             continue
-        rest = [v.lower() for _, v in tokens[i + 1 : i + 6]]
+        rest = [v.lower() for _, v in tokens[i + 1 : i + 8]]
         if rest[:1] == ["is"]:
-            j = 2 if len(rest) > 1 and rest[1] in _HEDGES else 1
+            j, negated = 1, False
+            while j < len(rest) and rest[j] in _QUALIFIERS | {"not"} and j < 4:
+                negated ^= rest[j] == "not"
+                j += 1
             if len(rest) > j + 2 and rest[j] in _BIGGER | _SMALLER and rest[j + 1] == "than" and tokens[i + j + 3][0] == "num":
                 b = tokens[i + j + 3][1]
-                found.append((_number(value), rest[j] in _BIGGER, _number(b), f"{value} is {rest[j]} than {b}"))
+                said = " ".join(v for _, v in tokens[i : i + j + 4])
+                bigger = rest[j] in _BIGGER
+                if negated:
+                    found.append((_number(b), bigger, _number(value), said))
+                else:
+                    found.append((_number(value), bigger, _number(b), said))
         elif rest[:1] in (["<"], [">"]) and i + 2 < len(tokens) and tokens[i + 2][0] == "num":
             b = tokens[i + 2][1]
             found.append((_number(value), rest[0] == ">", _number(b), f"{value} {rest[0]} {b}"))
     return found
 
 
-def check_claims(text: str | None) -> ClaimCheck:
-    """Find the arithmetic and numeric comparisons ``text`` states and check each exactly."""
-    if not text:
-        return ClaimCheck()
-    tokens = _tokens(text)
-    checked = false = 0
-    first: str | None = None
+def _is_prime(n: int) -> bool:
+    return n >= 2 and all(n % d for d in range(2, math.isqrt(n) + 1))
+
+
+def _property_claims(text: str) -> list[tuple[bool, str]]:
+    """``9 is not a prime number``, ``10 is an odd number``, ``100 is divisible by 3``."""
+    found = []
+    for m in _PROPERTY.finditer(text):
+        n, negated = int(m["n"].replace(",", "")), bool(m["not"] or m["not2"])
+        if m["kind"]:
+            kind = m["kind"].lower()
+            holds = {"prime": _is_prime(n), "composite": n > 3 and not _is_prime(n), "even": n % 2 == 0}.get(kind, n % 2 == 1)
+        else:
+            d = int(m["d"] or m["d2"])
+            if d == 0:
+                continue
+            holds = n % d == 0
+        found.append((holds != negated, m.group(0)))
+    return found
+
+
+def numeric_claims(text: str) -> list[tuple[bool, str]]:
+    """Every arithmetic chain, numeric comparison and number property ``text`` states: (holds, as written)."""
+    tokens = _tokens(text.replace("n't", " not"))
+    found: list[tuple[bool, str]] = []
     for sides in _chains(tokens):
         if not any(_has_op(side) for side in sides):
             continue  # "1 meter is 100 centimeters", "2023 is ...": no arithmetic to check
         known = [ok for ok in (_link(a, b) for a, b in zip(sides, sides[1:], strict=False)) if ok is not None]
-        if not known:
-            continue
-        checked += 1
-        if not all(known):
-            false += 1
-            first = first or " = ".join(" ".join(v for _, v in side) for side in sides)
+        if known:
+            found.append((all(known), " = ".join(" ".join(v for _, v in side) for side in sides)))
     for a, bigger, b, written in _comparisons(tokens):
-        checked += 1
-        if (a > b) != bigger or a == b:
-            false += 1
-            first = first or written
-    return ClaimCheck(checked=checked, false=false, first_false=first)
+        found.append(((a > b) == bigger and a != b, written))
+    return found + _property_claims(text)
+
+
+def _statements_claims(text: str, premises: str) -> list[tuple[bool, str]]:
+    return numeric_claims(text) + sequence_claims(text) + letter_claims(text) + calendar_claims(text, premises)
+
+
+def check_claims(text: str | None, prompt: str | None = None, answer: str | None = None) -> ClaimCheck:
+    """Find the claims ``text`` states (arithmetic, numeric comparisons and properties, spelling, calendar order)
+    and check each exactly.
+
+    With the ``prompt`` the text answers, its premises ("Tomorrow is Sunday.") are taken as given; with the
+    ``answer`` read from the text as well, the claim the answer makes about the question is checked too
+    ("What is 2 + 6?" answered ``10`` claims ``2 + 6 is 10``; "Is 9 a prime number?" answered ``no`` claims
+    that 9 is not prime).
+    """
+    if not text:
+        return ClaimCheck()
+    found = _statements_claims(text, prompt or "")
+    if prompt and answer:
+        for statement, expected, premises in implied_statements(prompt, answer):
+            claims = _statements_claims(statement, premises)
+            if claims:
+                holds = all(ok for ok, _ in claims)
+                found.append((holds == expected, statement if expected else f"not: {statement}"))
+    false = [written for ok, written in found if not ok]
+    return ClaimCheck(checked=len(found), false=len(false), first_false=false[0] if false else None)

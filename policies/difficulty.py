@@ -146,7 +146,7 @@ def draft_signals(
     reading = read_answer(text, prompt)
     signals = compute_token_signals(draft)
     signals["cut_off"] = 1.0 if finish_reason == "length" else 0.0
-    claims = check_claims(text)
+    claims = check_claims(text, prompt, reading.text if reading is not None else None)
     signals["claim_false"] = 1.0 if claims.false else 0.0
     signals["claim_true"] = 1.0 if claims.all_true else 0.0
     if reading is None:

@@ -1,0 +1,116 @@
+"""The statement an answer makes about its question, so that it can be checked like any other claim.
+
+A reply that only says ``10`` to "How much is 2 + 6?" states nothing checkable
+by itself; together with the question it claims ``2 + 6 is 10``. This module
+rewrites a question and its answer into such declarative statements:
+
+- "What is / how much is / compute X" answered A: ``X is A``;
+- "Is X Y?" answered yes or no: ``X is Y``, which must hold (yes) or fail (no);
+- "Which day / month ... R" answered A: ``A R`` ("Which day comes before Friday?" -> ``Thursday comes before Friday``);
+- "How many letters are in W" / "How many times does L appear in W" answered N;
+- "Which is bigger, 453 or 486?" answered 486: ``486 is bigger than 453``;
+- "What number comes next: 2, 4, 6, 8?" answered 10: ``the next number in the sequence 2, 4, 6, 8 is 10``.
+
+Statements are only rewritten, never judged here: the claim checkers decide
+whether each can be checked at all.
+"""
+
+from __future__ import annotations
+
+import re
+
+from thinkdial.policies.answers import offered_options
+
+__all__ = ["implied_statements", "split_question"]
+
+_WH_LEAD = re.compile(r"(?:^|\s)(?=(?:what|which|how|compute|calculate|evaluate|work\s+out)\b)", re.IGNORECASE)
+_VERB_LEAD = re.compile(r"(?:^|,\s*)(?=(?:is|are|was|were|does|do)\b)", re.IGNORECASE)
+_VALUE_OF = re.compile(r"^(?:what\s+is|what's|how\s+much\s+is|compute|calculate|evaluate|work\s+out)\s+(?P<x>.+)$", re.I)
+_BE_QUESTION = re.compile(r"^(?P<verb>is|are|was|were)\s+(?P<rest>.+)$", re.IGNORECASE)
+_DO_QUESTION = re.compile(
+    r"^(?:does|do)\s+(?P<subject>.+?)\s+(?P<verb>have|contain|appear|occur|come|fall)\b(?P<rest>.*)$", re.IGNORECASE
+)
+_CALENDAR = re.compile(r"^(?:what|which)\s+(?:day|month)(?:\s+of\s+the\s+(?:week|year))?\s+(?P<rest>.+)$", re.I)
+_Q = "[\"'\u201c\u201d\u2018\u2019]?"
+_LENGTH = re.compile(
+    rf"^(?:how\s+many\s+letters\s+(?:are\s+)?(?:there\s+)?(?:in|does)|count\s+the\s+letters\s+in)\s+"
+    rf"(?:the\s+word\s+)?{_Q}(?P<word>[A-Za-z]+){_Q}",
+    re.IGNORECASE,
+)
+_OCCURRENCES = re.compile(
+    rf"^how\s+many\s+(?:times\s+does\s+(?:the\s+letter\s+)?{_Q}(?P<letter>[A-Za-z]){_Q}\s+(?:appear|occur|show\s+up)"
+    rf"|{_Q}(?P<letter2>[A-Za-z]){_Q}'?s(?:\s+are)?(?:\s+there)?)\s+in\s+(?:the\s+word\s+)?{_Q}(?P<word>[A-Za-z]+){_Q}",
+    re.IGNORECASE,
+)
+_NEXT_IN_SEQUENCE = re.compile(r"\b(?:comes\s+next|next\s+(?:number|term)|continue\s+the\s+(?:sequence|pattern|series))\b", re.I)
+_TERM_LIST = re.compile(r"-?\d+(?:\s*,\s*-?\d+){2,11}")
+_COMPARATIVE = re.compile(r"\b(larger|bigger|greater|smaller|less|lower|higher|more|fewer)\b", re.IGNORECASE)
+_MAX_SUBJECT_WORDS = 8
+_YES = {"yes", "yes.", "true", "correct"}
+_NO = {"no", "no.", "false", "incorrect"}
+_COUNT = re.compile(r"^\d{1,3}$|^(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)$", re.I)
+
+
+def split_question(prompt: str) -> tuple[str, str]:
+    """The question a request asks, and the premises before it.
+
+    "Tomorrow is Sunday. What day is today? One word." -> ("What day is today", "Tomorrow is Sunday.");
+    "If today is Monday, what day will it be in 3 days?" -> ("what day will it be in 3 days", "If today is Monday,").
+    """
+    text = prompt.strip()
+    head = text.split("?", 1)[0] if "?" in text else re.split(r"(?<=[.!])\s+", text, maxsplit=1)[0].rstrip(".!")
+    sentences = re.split(r"(?<=[.!])\s+", head)
+    question, premises = sentences[-1], " ".join(sentences[:-1])
+    lead = _WH_LEAD.search(question) or _VERB_LEAD.search(question)
+    if lead is not None and lead.start() > 0:
+        premises = f"{premises} {question[: lead.start()]}".strip()
+        question = question[lead.end() :]
+    return question.strip(), premises
+
+
+def _yes_no(answer: str) -> bool | None:
+    low = answer.strip().lower()
+    return True if low in _YES else False if low in _NO else None
+
+
+def _be_statements(verb: str, rest: str, expected: bool) -> list[tuple[str, bool]]:
+    """"Is 9 a prime number" -> "9 is a prime number", with the verb tried after each word of the subject."""
+    words = rest.split()
+    return [(" ".join([*words[:i], verb, *words[i:]]), expected) for i in range(1, min(len(words), _MAX_SUBJECT_WORDS + 1))]
+
+
+def implied_statements(prompt: str, answer: str) -> list[tuple[str, bool, str]]:
+    """Statements the ``answer`` makes about the question in ``prompt``: (statement, should hold, premises).
+
+    For a yes/no question several readings are returned, one per place the verb may go; the caller keeps
+    the first one it can check.
+    """
+    question, premises = split_question(prompt)
+    answer = answer.strip().rstrip(".")
+    if not question or not answer:
+        return []
+    out: list[tuple[str, bool]] = []
+    yes_no = _yes_no(answer)
+    if (m := _BE_QUESTION.match(question)) and yes_no is not None and not re.search(r"\bor\b", question, re.I):
+        out = _be_statements(m["verb"].lower(), m["rest"], yes_no)
+    elif (m := _DO_QUESTION.match(question)) and yes_no is not None:
+        verb = m["verb"].lower()
+        out = [(f"{m['subject']} {'has' if verb == 'have' else verb + 's'}{m['rest']}", yes_no)]
+    elif (m := _LENGTH.match(question)) and _COUNT.match(answer):
+        out = [(f'the word "{m["word"]}" has {answer} letters', True)]
+    elif (m := _OCCURRENCES.match(question)) and _COUNT.match(answer):
+        letter = m["letter"] or m["letter2"]
+        out = [(f'the letter "{letter}" appears {answer} times in "{m["word"]}"', True)]
+    elif m := _CALENDAR.match(question):
+        rest = re.sub(r"\b(will|is|was)\s+it\b", r"\1", m["rest"], flags=re.IGNORECASE)
+        out = [(f"{answer} {rest}", True)]
+    elif (options := offered_options(prompt)) and (word := _COMPARATIVE.search(question)):
+        chosen = [o for o in options if o.lower() == answer.lower()]
+        if chosen:
+            other = options[1] if chosen[0] == options[0] else options[0]
+            out = [(f"{chosen[0]} is {word.group(1).lower()} than {other}", True)]
+    elif _NEXT_IN_SEQUENCE.search(prompt) and (terms := _TERM_LIST.search(prompt)) and re.fullmatch(r"-?\d+", answer):
+        out = [(f"the next number in the sequence {terms.group(0)} is {answer}", True)]
+    elif m := _VALUE_OF.match(question):
+        out = [(f"{m['x']} is {answer}", True)]
+    return [(statement, expected, premises) for statement, expected in out]
