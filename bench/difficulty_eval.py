@@ -46,6 +46,8 @@ from thinkdial.policies.signals import verifier_yes_probability  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 CORPUS = ROOT / "agent" / "benchmark" / "suites" / "difficulty.jsonl"
+SHIFTED = ROOT / "agent" / "benchmark" / "suites" / "shifted.jsonl"
+SHIFTED_DRAFTS = DATA / "shifted_drafts.jsonl"
 
 SPAN_SET = ["answer_logprob", "answer_entropy", "hedged"]
 WIDE_SET = ["hedged", "answer_logprob", "answer_first_margin", "answer_entropy", "mean_entropy", "min_token_prob",
@@ -79,17 +81,18 @@ class _Comp:
         self.model = model
 
 
-def load_rows() -> list[dict[str, Any]]:
+def load_rows(corpus: Path = CORPUS, drafts: Path = DATA / "difficulty_corpus.jsonl",
+              samples_file: Path | None = DATA / "difficulty_samples.jsonl") -> list[dict[str, Any]]:
     """Collected rows, graded, with every signal recomputed by the current code."""
-    tasks = {t.id: t for t in load_tasks(CORPUS)}
+    tasks = {t.id: t for t in load_tasks(corpus)}
     samples = {}
-    sfile = DATA / "difficulty_samples.jsonl"
-    if sfile.exists():
+    sfile = samples_file
+    if sfile is not None and sfile.exists():
         for line in sfile.open():
             r = json.loads(line)
             samples[r["id"]] = r
     rows = []
-    for line in (DATA / "difficulty_corpus.jsonl").open():
+    for line in drafts.open():
         r = json.loads(line)
         task = tasks.get(r["id"])
         if task is None:
@@ -313,6 +316,9 @@ def main() -> None:
     result["in_distribution_tokens"] = ind
     print(f"\nin-distribution (fit and scored on all rows; sanity only): token stage {ind:.3f}")
 
+    if SHIFTED_DRAFTS.exists():
+        result["shifted"] = shifted(models, old)
+
     lf = label_free(rows, TOKEN_SET)
     result["label_free"] = lf
     if lf:
@@ -334,6 +340,35 @@ def main() -> None:
                 "difficulty_quantiles": quantiles([score(r, models, "tokens")[0] for r in rows])}
         save_calibration_file(DEFAULT_CALIBRATION_FILE, models, meta)
         print(f"saved {DEFAULT_CALIBRATION_FILE}")
+
+
+def shifted(models: dict[str, LogisticCalibration], found: DifficultyEstimator) -> dict[str, Any]:
+    """AUROC on the shifted suite (written after the estimate; none of it fitted on): the fit on the whole
+    corpus, and the shipped default as found, overall and per kind."""
+    rows = load_rows(SHIFTED, SHIFTED_DRAFTS, None)
+    labels = [r["wrong"] for r in rows]
+    new = [score(r, models, "tokens")[0] for r in rows]
+    old = [float(found.models["tokens"].meta.get("no_answer_difficulty", 1.0)) if r["reading"] is None
+           else found.models["tokens"].predict(r["signals"]) for r in rows]
+    out: dict[str, Any] = {"n": len(rows), "wrong": sum(labels), "fit": auroc(new, labels),
+                           "found": auroc(old, labels), "per_kind": {}}
+    print(f"\nshifted suite ({len(rows)} drafts, {sum(labels)} wrong; never fitted on): "
+          f"fit on the corpus {out['fit']:.3f}, shipped default as found {out['found']:.3f}")
+    for k in sorted({r["kind"] for r in rows}):
+        idx = [i for i, r in enumerate(rows) if r["kind"] == k]
+        y = [labels[i] for i in idx]
+        claims = sum(1 for i in idx if rows[i]["signals"].get("claim_false") or rows[i]["signals"].get("claim_true"))
+        if 0 < sum(y) < len(y):
+            out["per_kind"][k] = (auroc([new[i] for i in idx], y), auroc([old[i] for i in idx], y))
+            print(f"  {k:16} n={len(idx)} wrong={sum(y)} claims checked={claims}  fit {out['per_kind'][k][0]:.3f}"
+                  f"  found {out['per_kind'][k][1]:.3f}")
+        else:
+            print(f"  {k:16} n={len(idx)} wrong={sum(y)} claims checked={claims}  (one class)")
+    vals = [v[0] for v in out["per_kind"].values()]
+    if vals:
+        out["mean_over_kinds"], out["worst"] = statistics.mean(vals), min(vals)
+        print(f"  mean over kinds {out['mean_over_kinds']:.3f}, worst {out['worst']:.3f}")
+    return out
 
 
 def quantiles(xs: list[float], n: int = 20) -> list[float]:
