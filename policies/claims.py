@@ -32,7 +32,7 @@ _TWO_WORD_OPS = {("multiplied", "by"): "*", ("divided", "by"): "/"}
 _EQUALS = {"=", "equals", "is", "makes", "gives"}
 _BIGGER = {"larger", "bigger", "greater", "more", "higher", "longer", "heavier", "older"}
 _SMALLER = {"smaller", "less", "lower", "fewer", "shorter", "lighter", "younger"}
-_QUALIFIERS = {"much", "slightly", "indeed", "actually", "definitely", "clearly", "also", "still", "far"}
+_QUALIFIERS = {"a", "an", "much", "slightly", "indeed", "actually", "definitely", "clearly", "also", "still", "far"}
 _PROPERTY = re.compile(
     r"(?<![\w.,])(?P<n>\d{1,3}(?:,\d{3})*|\d+)\s+is\s+(?P<not>not\s+)?(?:(?:indeed|also|actually|definitely|clearly)\s+)?"
     r"(?P<not2>not\s+)?(?:(?:(?:a|an)\s+)?(?P<kind>prime|composite|even|odd)(?=\s+number|\s*[.,;!]|\s*$|\s+(?:and|but|because|since))"
@@ -159,15 +159,16 @@ def _comparisons(tokens: list[tuple[_Kind, str]]) -> list[tuple[float, bool, flo
     for i, (kind, value) in enumerate(tokens):
         if kind != "num":
             continue
-        rest = [v.lower() for _, v in tokens[i + 1 : i + 8]]
+        rest = [v.lower() for _, v in tokens[i + 1 : i + 9]]
         if rest[:1] == ["is"]:
             j, negated = 1, False
             while j < len(rest) and rest[j] in _QUALIFIERS | {"not"} and j < 4:
                 negated ^= rest[j] == "not"
                 j += 1
-            if len(rest) > j + 2 and rest[j] in _BIGGER | _SMALLER and rest[j + 1] == "than" and tokens[i + j + 3][0] == "num":
-                b = tokens[i + j + 3][1]
-                said = " ".join(v for _, v in tokens[i : i + j + 4])
+            than = j + 2 if rest[j + 1 : j + 2] == ["number"] else j + 1  # "5 is a bigger number than 3"
+            if len(rest) > than + 1 and rest[j] in _BIGGER | _SMALLER and rest[than] == "than" and tokens[i + than + 2][0] == "num":
+                b = tokens[i + than + 2][1]
+                said = " ".join(v for _, v in tokens[i : i + than + 3])
                 bigger = rest[j] in _BIGGER
                 if negated:
                     found.append((_number(b), bigger, _number(value), said))

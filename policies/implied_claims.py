@@ -46,6 +46,7 @@ _NEXT_IN_SEQUENCE = re.compile(r"\b(?:comes\s+next|next\s+(?:number|term)|contin
 _TERM_LIST = re.compile(r"-?\d+(?:\s*,\s*-?\d+){2,11}")
 _COMPARATIVE = re.compile(r"\b(larger|bigger|greater|smaller|less|lower|higher|more|fewer)\b", re.IGNORECASE)
 _MAX_SUBJECT_WORDS = 8
+_ONE_VALUE = re.compile(r"-?[\w.,]+")
 _YES = {"yes", "yes.", "true", "correct"}
 _NO = {"no", "no.", "false", "incorrect"}
 _COUNT = re.compile(r"^\d{1,3}$|^(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)$", re.I)
@@ -87,7 +88,7 @@ def implied_statements(prompt: str, answer: str) -> list[tuple[str, bool, str]]:
     """
     question, premises = split_question(prompt)
     answer = answer.strip().rstrip(".")
-    if not question or not answer:
+    if not question or not answer or "=" in answer:  # "8*10 = 80" is a working, not an answer to restate
         return []
     out: list[tuple[str, bool]] = []
     yes_no = _yes_no(answer)
@@ -111,6 +112,6 @@ def implied_statements(prompt: str, answer: str) -> list[tuple[str, bool, str]]:
             out = [(f"{chosen[0]} is {word.group(1).lower()} than {other}", True)]
     elif _NEXT_IN_SEQUENCE.search(prompt) and (terms := _TERM_LIST.search(prompt)) and re.fullmatch(r"-?\d+", answer):
         out = [(f"the next number in the sequence {terms.group(0)} is {answer}", True)]
-    elif m := _VALUE_OF.match(question):
+    elif (m := _VALUE_OF.match(question)) and _ONE_VALUE.fullmatch(answer):
         out = [(f"{m['x']} is {answer}", True)]
     return [(statement, expected, premises) for statement, expected in out]

@@ -81,6 +81,9 @@ def test_pathological_text_is_read_in_linear_time() -> None:
     [  # real drafts of the embedded model (bench/data/difficulty_corpus.jsonl)
         ("15 is indeed greater than 51.", 1, 1),
         ("632 is not less than 566.", 1, 0),
+        ("153 is a larger than 961.", 1, 1),
+        ("5 is a bigger number than 3.", 1, 0),
+        ("5 is much bigger than 3 and 2 is a smaller number than 1.", 2, 1),
         ("10 is indeed an odd number.", 1, 1),
         ("No, 9 is not a prime number.", 1, 0),
         ("No, 2 is not a prime number. A prime number is a positive integer", 1, 1),
@@ -147,10 +150,15 @@ def test_the_claim_an_answer_makes_about_its_question_is_checked(prompt: str, te
         ("Is the Earth round?", "yes"),
         ("Which is bigger, a horse or a cat?", "horse"),
         ("Is 9 a prime number?", "maybe"),  # not a yes or a no: nothing is claimed
+        ("What is the product of 8 and 10?", "8*10 = 80"),  # a working, not an answer
+        ("What is 2 + 2?", "four or five"),
     ],
 )
 def test_questions_without_a_checkable_claim_check_nothing(prompt: str, answer: str) -> None:
-    assert check_claims(answer, prompt, answer).checked == 0
+    from thinkdial.policies.implied_claims import implied_statements
+
+    assert check_claims("I think so.", prompt, answer).checked == 0
+    assert all(check_claims(statement, premises).checked == 0 for statement, _, premises in implied_statements(prompt, answer))
 
 
 def test_repeating_a_premise_is_not_a_claim() -> None:

@@ -93,8 +93,10 @@ def normalize(text: str | None) -> str:
     t = re.sub(r"(?<=\d),(?=\d{3}\b)", "", t)
     t = re.sub(r"['\u2019\u2018`]", "", t)
     t = re.sub(r"(?<!\d)[.]|[.](?!\d)|[^\w\s.\-]|(?<=\w)-|-(?!\d)", " ", t)
-    words = [w.strip(".") for w in t.split()]
-    return " ".join(w for w in words if w and w not in _ARTICLES)
+    words = [w.strip(".") for w in t.split() if w.strip(".")]
+    if len(words) == 1:
+        return words[0]  # "A" is the answer to "What is the last letter of 'banana'?", not an article
+    return " ".join(w for w in words if w not in _ARTICLES)
 
 
 def _clean(output: str) -> str:
@@ -304,6 +306,25 @@ def _quoted_candidates(text: str, prompt: str) -> list[str]:
     return out
 
 
+_YES_NO_QUESTION = re.compile(r"^\s*(?:is|are|was|were|do|does|did|can|could|will|would|has|have)\b", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(?:not|never|cannot|no)\b|n't\b", re.IGNORECASE)
+_FUNCTION_WORDS = {"is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "has", "have",
+                   "than", "that", "this", "with", "from", "into", "kind", "just", "answer", "only", "say", "reply",
+                   "explain", "briefly", "number", "indeed"}
+
+
+def _declared_polarity(first: str, prompt: str) -> str | None:
+    """A yes/no question answered by restating it: "100 is not divisible by 3." is a no, "The Earth is indeed
+    round." a yes; None when the sentence does not restate the question (it shares none of its content words)."""
+    question = prompt.strip().split("?", 1)[0]
+    if not _YES_NO_QUESTION.match(question) or re.search(r"\bor\b", question, re.IGNORECASE):
+        return None
+    content = {w for w in normalize(question).split() if len(w) > 2 and w not in _FUNCTION_WORDS}
+    if not content & set(normalize(first).split()):
+        return None
+    return "no" if _NEGATION.search(first) else "yes"
+
+
 def _grade_exact(answers: list[str], output: str, prompt: str) -> Grade:
     accepted = {normalize(a) for a in answers if normalize(a)}
     text = _clean(output)
@@ -322,6 +343,10 @@ def _grade_exact(answers: list[str], output: str, prompt: str) -> Grade:
             return Grade(True, n.split()[0])
     # an accepted answer stated as a whole phrase in the first sentence, not as one of several alternatives
     first = (_sentences(_LATEX.sub(" ", _MARKDOWN.sub("", text))) or [text])[0]
+    if accepted and accepted <= {"yes", "no"}:
+        stated = _declared_polarity(first, prompt)
+        if stated is not None:
+            return Grade(stated in accepted, stated)
     nf, np_ = normalize(first), normalize(prompt)
     for a in sorted(accepted, key=len, reverse=True):
         if re.search(rf"(?<![\w.-]){re.escape(a)}(?![\w-])", nf) and not re.search(rf"(?<![\w.-]){re.escape(a)}(?![\w-])", np_):
