@@ -27,6 +27,11 @@ REVISE_PROMPT = (
     "Reconsider the question carefully and give a corrected final answer."
 )
 
+REVISE_FALSE_CLAIM_PROMPT = (
+    "Your answer '{answer}' says that {claim}, which is false. "
+    "Work the question out again, step by step, and give a corrected final answer."
+)
+
 STRUCTURE_PROMPT = "Now give that answer as JSON matching the required schema."
 
 STRUCTURE_FIX_PROMPT = "Invalid: {error}. Fix it."

@@ -123,6 +123,8 @@ class Verified(_Event):
     probability: float | None
     passed: bool
     threshold: float
+    false_claim: str | None = None
+    """The claim an exact check found false (``thinkdial.policies.claims``); no verifier model was asked then."""
 
 
 class Revised(_Event):

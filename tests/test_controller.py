@@ -232,6 +232,22 @@ def test_verification_failure_triggers_a_revision():
     assert result.steps[0].verified is not None and result.steps[0].verified > 0.5
 
 
+def test_a_false_claim_fails_verification_without_the_verifier_and_names_the_claim():
+    fast = ScriptedModel([ScriptedReply("The answer is 969.", confidence=SURE), "The answer is 563."], name="fast", repeat_last=True)
+    verifier = ScriptedModel([ScriptedReply("yes", confidence=0.9)], name="verifier", repeat_last=True)
+    thinker = ScriptedModel(["The answer is 563."], name="thinker", repeat_last=True)
+    agent = Agent(fast=fast, thinker=thinker, verifier=verifier, verify={"mode": "always", "max_revisions": 2}, policy="fast")
+    events: list = []
+    result = agent.run_sync("Which is smaller, 969 or 563?", on_event=events.append)
+    assert result.output == "563"
+    checks = [e for e in events if e.type == "verification"]
+    assert checks[0].false_claim == "969 is smaller than 563" and checks[0].probability == 0.0 and not checks[0].passed
+    assert checks[1].false_claim is None and checks[1].passed
+    assert len(verifier.requests) == 1  # only the corrected answer went to the verifier model
+    revisions = [r.messages[-1].content for r in fast.requests + thinker.requests if "false" in str(r.messages[-1].content)]
+    assert len(revisions) == 1 and "969 is smaller than 563" in str(revisions[0])
+
+
 def test_structured_output_retries_on_validation_error():
     class Capital(BaseModel):
         city: str

@@ -1,12 +1,17 @@
-"""Verify phase: the verifier checks an answer; below the threshold the thinker revises it."""
+"""Verify phase: an exact claim check, else the verifier model, checks an answer; when it fails the thinker revises it.
+
+A claim the answer states or implies that is exactly false ("969 is smaller than 563") fails the answer
+without asking the verifier, and the revision is told which claim was false.
+"""
 
 from __future__ import annotations
 
 from thinkdial.models.base import Message
 from thinkdial.phases.context import RunContext
 from thinkdial.policies.answers import extract_answer
+from thinkdial.policies.claims import check_claims
 from thinkdial.policies.signals import verifier_yes_probability
-from thinkdial.prompts import REVISE_PROMPT, VERIFY_PROMPT
+from thinkdial.prompts import REVISE_FALSE_CLAIM_PROMPT, REVISE_PROMPT, VERIFY_PROMPT
 from thinkdial.result import Step
 from thinkdial.trace import Revised, Verified
 
@@ -30,21 +35,26 @@ async def verify_and_revise(ctx: RunContext, messages: list[Message], answer: st
     for revision in range(v.max_revisions + 1):
         if not answer or not should_verify(ctx, step):
             return answer
-        check = [Message(role="user", content=VERIFY_PROMPT.format(question=ctx.task, answer=answer))]
-        verdict = await ctx.call("verify", "verify", s.verifier, check, 3, stream=False, temperature=0.0, top_logprobs=10)
-        if verdict is None:
-            return answer
-        p = verifier_yes_probability(verdict)
-        passed = p is None or p >= v.threshold
+        false_claim = None if long_form else check_claims(answer, ctx.task, extract_answer(answer, ctx.task)).first_false
+        if false_claim is not None:
+            p: float | None = 0.0  # an exact check needs no verifier model
+        else:
+            check = [Message(role="user", content=VERIFY_PROMPT.format(question=ctx.task, answer=answer))]
+            verdict = await ctx.call("verify", "verify", s.verifier, check, 3, stream=False, temperature=0.0, top_logprobs=10)
+            if verdict is None:
+                return answer
+            p = verifier_yes_probability(verdict)
+        passed = false_claim is None and (p is None or p >= v.threshold)
         step.verified, step.verify_passed = p, passed
-        ctx.emit(Verified(step=ctx.state.step_no, probability=p, passed=passed, threshold=v.threshold))
+        ctx.emit(Verified(step=ctx.state.step_no, probability=p, passed=passed, threshold=v.threshold, false_claim=false_claim))
         if passed or revision == v.max_revisions:
             return answer
-        revise = [
-            *messages,
-            Message(role="assistant", content=answer),
-            Message(role="user", content=REVISE_PROMPT.format(answer=answer, p=p or 0.0)),
-        ]
+        feedback = (
+            REVISE_FALSE_CLAIM_PROMPT.format(answer=answer, claim=false_claim)
+            if false_claim is not None
+            else REVISE_PROMPT.format(answer=answer, p=p or 0.0)
+        )
+        revise = [*messages, Message(role="assistant", content=answer), Message(role="user", content=feedback)]
         cap = s.thinking.long_answer_tokens if long_form else s.thinking.levels["low"] + s.thinking.answer_tokens
         revised = await ctx.call("revise", "revise", s.thinker, revise, cap, min_tokens=s.thinking.min_tokens, temperature=0.0)
         if revised is None or not revised.text or (long_form and revised.finish_reason != "stop"):
