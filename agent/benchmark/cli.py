@@ -41,7 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """The ``bench`` subcommand's arguments."""
     p.add_argument("suite", nargs="?", default=None,
                    help="a built-in suite ('quick' (default, 12 tasks, a few minutes on 2 cores), 'standard' (38), "
-                        "'difficulty' (432), 'open_ended' (19)) or a FILE.jsonl of tasks")
+                        "'difficulty' (432), 'shifted' (66), 'open_ended' (19)) or a FILE.jsonl of tasks")
     p.add_argument("--full", action="store_true", help="the full built-in suite ('difficulty', 432 tasks, hours on a CPU) instead of 'quick'")
     p.add_argument("--fast", help="fast model: 'embedded' (default), a .gguf path, or a litellm name")
     p.add_argument("--thinker", help="thinking model (default: the fast model)")
