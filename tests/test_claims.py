@@ -134,6 +134,10 @@ def test_number_properties_spelling_and_calendar_claims(text: str, checked: int,
         ('How many times does the letter "o" appear in "window"?', "1", "1", 0),
         ("What is the first letter of the word cloud?", "C", "C", 0),
         ("Does the word house have 6 letters?", "Yes", "yes", 1),
+        ("Find the next number in the pattern 1, 1, 2, 3, 5.", "The next number in the pattern 1, 1, 2, 3, 5 is 10.", "10", 1),
+        ("Continue the sequence: 1, 4, 9, 16. What is the next number?", "The next number in the sequence is 25.", "25", 0),
+        ("What number comes next: 7, 14, 21, ...? Answer with just the number.", "The answer is 21.", "21", 1),
+        ("What number comes next: 2, 4, 8, 16?", "32", "32", 0),
     ],
 )
 def test_the_claim_an_answer_makes_about_its_question_is_checked(prompt: str, text: str, answer: str, false: int) -> None:
@@ -184,17 +188,3 @@ def test_the_next_term_follows_the_simplest_rule_or_none(terms: list[int], expec
     from thinkdial.policies.sequence_claims import next_term
 
     assert next_term(terms) == expected
-
-
-@pytest.mark.parametrize(
-    ("prompt", "text", "answer", "false"),
-    [
-        ("Find the next number in the pattern 1, 1, 2, 3, 5.", "The next number in the pattern 1, 1, 2, 3, 5 is 10.", "10", 1),
-        ("Continue the sequence: 1, 4, 9, 16. What is the next number?", "The next number in the sequence is 25.", "25", 0),
-        ("What number comes next: 7, 14, 21, ...? Answer with just the number.", "The answer is 21.", "21", 1),
-        ("What number comes next: 2, 4, 8, 16?", "32", "32", 0),
-    ],
-)
-def test_sequence_answers_are_checked_against_the_rule(prompt: str, text: str, answer: str, false: int) -> None:
-    found = check_claims(text, prompt, answer)
-    assert found.checked >= 1 and (found.false > 0) == bool(false), found
