@@ -4,7 +4,9 @@ A reply that only says ``10`` to "How much is 2 + 6?" states nothing checkable
 by itself; together with the question it claims ``2 + 6 is 10``. This module
 rewrites a question and its answer into such declarative statements:
 
-- "What is / how much is / compute X" answered A: ``X is A``;
+- "What is / how much is / compute X" answered A: ``X is A``; arithmetic in words too ("Subtract 21 from 44"
+  answered A: ``44 - 21 is A``);
+- "Which letter does W start / end with?" answered L: the first / last letter of W is L;
 - "Is X Y?" answered yes or no: ``X is Y``, which must hold (yes) or fail (no);
 - "Which day / month ... R" answered A: ``A R`` ("Which day comes before Friday?" -> ``Thursday comes before Friday``);
 - "How many letters are in W" / "How many times does L appear in W" answered N;
@@ -23,6 +25,22 @@ from thinkdial.policies.answers import offered_options
 
 __all__ = ["implied_statements", "split_question"]
 
+_NUM = r"-?\d+(?:\.\d+)?"
+_WORDED_ARITHMETIC = [  # (question, operator): "Add 9 and 6." -> "9 + 6 is <answer>"
+    (re.compile(rf"^(?:what\s+(?:do|does)\s+)?(?P<a>{_NUM})\s+and\s+(?P<b>{_NUM})\s+(?:add\s+up\s+to|make|sum\s+to)\b", re.I), "+"),
+    (re.compile(rf"^add\s+(?P<a>{_NUM})\s+(?:and|to)\s+(?P<b>{_NUM})\b", re.I), "+"),
+    (re.compile(rf"^(?:what\s+is|what's|find|compute|calculate)\s+the\s+sum\s+of\s+(?P<a>{_NUM})\s+and\s+(?P<b>{_NUM})\b", re.I), "+"),
+    (re.compile(rf"^(?:what\s+is|what's|find|compute|calculate)\s+the\s+product\s+of\s+(?P<a>{_NUM})\s+and\s+(?P<b>{_NUM})\b", re.I), "*"),
+    (re.compile(rf"^(?:what\s+is|what's|find|compute|calculate)\s+the\s+difference\s+between\s+(?P<a>{_NUM})\s+and\s+(?P<b>{_NUM})\b", re.I), "-"),
+    (re.compile(rf"^(?:what\s+do\s+you\s+get\s+(?:when|if)\s+you\s+)?subtract\s+(?P<b>{_NUM})\s+from\s+(?P<a>{_NUM})\b", re.I), "-"),
+    (re.compile(rf"^(?:what\s+do\s+you\s+get\s+(?:when|if)\s+you\s+)?multiply\s+(?P<a>{_NUM})\s+(?:by|and)\s+(?P<b>{_NUM})\b", re.I), "*"),
+    (re.compile(rf"^(?:what\s+do\s+you\s+get\s+(?:when|if)\s+you\s+)?divide\s+(?P<a>{_NUM})\s+by\s+(?P<b>{_NUM})\b", re.I), "/"),
+]
+_LETTER_AT_END = re.compile(
+    r"^(?:which|what)\s+letter\s+does\s+(?:the\s+word\s+)?[\"'\u201c\u2018]?(?P<word>[A-Za-z]+)[\"'\u201d\u2019]?\s+"
+    r"(?P<end>start|begin|end)\s+with\b",
+    re.IGNORECASE,
+)
 _WH_LEAD = re.compile(r"(?:^|\s)(?=(?:what|which|how|compute|calculate|evaluate|work\s+out)\b)", re.IGNORECASE)
 _VERB_LEAD = re.compile(r"(?:^|,\s*)(?=(?:is|are|was|were|does|do)\b)", re.IGNORECASE)
 _VALUE_OF = re.compile(r"^(?:what\s+is|what's|how\s+much\s+is|compute|calculate|evaluate|work\s+out)\s+(?P<x>.+)$", re.I)
@@ -80,6 +98,14 @@ def _be_statements(verb: str, rest: str, expected: bool) -> list[tuple[str, bool
     return [(" ".join([*words[:i], verb, *words[i:]]), expected) for i in range(1, min(len(words), _MAX_SUBJECT_WORDS + 1))]
 
 
+def _worded_arithmetic(question: str) -> str | None:
+    """"What do 6 and 3 add up to" -> "6 + 3"; "Subtract 21 from 44" -> "44 - 21"."""
+    for pattern, op in _WORDED_ARITHMETIC:
+        if m := pattern.match(question):
+            return f"{m['a']} {op} {m['b']}"
+    return None
+
+
 def implied_statements(prompt: str, answer: str) -> list[tuple[str, bool, str]]:
     """Statements the ``answer`` makes about the question in ``prompt``: (statement, should hold, premises).
 
@@ -112,6 +138,11 @@ def implied_statements(prompt: str, answer: str) -> list[tuple[str, bool, str]]:
             out = [(f"{chosen[0]} is {word.group(1).lower()} than {other}", True)]
     elif _NEXT_IN_SEQUENCE.search(prompt) and (terms := _TERM_LIST.search(prompt)) and re.fullmatch(r"-?\d+", answer):
         out = [(f"the next number in the sequence {terms.group(0)} is {answer}", True)]
+    elif (worded := _worded_arithmetic(question)) and _ONE_VALUE.fullmatch(answer):
+        out = [(f"{worded} is {answer}", True)]
+    elif (m := _LETTER_AT_END.match(question)) and re.fullmatch(r"[A-Za-z]", answer):
+        which = "last" if m["end"].lower() == "end" else "first"
+        out = [(f'the {which} letter of "{m["word"]}" is "{answer}"', True)]
     elif (m := _VALUE_OF.match(question)) and _ONE_VALUE.fullmatch(answer):
         out = [(f"{m['x']} is {answer}", True)]
     return [(statement, expected, premises) for statement, expected in out]
