@@ -39,7 +39,7 @@ _THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
 _HASH_MARKER = re.compile(r"^\s*#{4}\s*(.+?)\s*$", re.MULTILINE)  # GSM8K style "#### 85"
 _ANSWER_MARKER = re.compile(
-    r"\b(?:final\s+|correct\s+)?answer\b\s*"
+    r"\b(?:final\s+|correct\s+)?answer\b(?P<about>\s+(?:to|for|of)\s+(?:\w+\s+){0,2}(?:question|problem|riddle))?\s*"
     r"(?:is\b|would\s+be\b|will\s+be\b|should\s+be\b|[:=\uff1a])"
     r"\s*[:\-]?[ \t]*(?P<value>[^\n]*)",
     re.IGNORECASE,
@@ -225,6 +225,8 @@ def _extract_answer_v1(text: str | None) -> str | None:
 
     for match in reversed(list(_ANSWER_MARKER.finditer(clean))):
         value = _marker_value(match.group("value"))
+        if value and match.group("about") and len(value.split()) > 3:
+            continue  # "The answer to this classic question is "A cat is bigger than a horse."": read it otherwise
         if value:
             # "Answer: The capital of France is Paris." -> "Paris"
             return _short_reply_answer(value) if len(value.split()) > 3 else value
@@ -491,6 +493,8 @@ def read_answer(text: str | None, prompt: str | None = None) -> AnswerReading | 
     markers = list(_ANSWER_MARKER.finditer(clean))
     for match in reversed(markers):
         value = _marker_value(match.group("value"))
+        if value and match.group("about") and len(value.split()) > 3:
+            continue  # "The answer to this classic question is "A cat is bigger than a horse."": read it otherwise
         if value:
             if len(value.split()) > 3:
                 inner = _short_reply_answer(value)
@@ -507,8 +511,8 @@ def read_answer(text: str | None, prompt: str | None = None) -> AnswerReading | 
     if first:
         return AnswerReading(first.group(1).lower(), [first.group(1).lower()], hedge_words,
                              *_locate(raw, first.group(1)), "yes_no")
-    if prompt and _is_yes_no_question(prompt) and not re.search(r"\b(yes|no)\b", clean, re.IGNORECASE):
-        sentence0 = _first_sentence(clean)
+    sentence0 = _first_sentence(clean)
+    if prompt and _is_yes_no_question(prompt) and not re.search(r"\b(yes|no)\b", sentence0, re.IGNORECASE):
         if not looks_cut_off(sentence0) and len(sentence0.split()) <= 25:
             negated = re.search(r"\b(?:not|never|no|cannot|can't|don't|doesn't|isn't|aren't|won't)\b", sentence0,
                                 re.IGNORECASE)

@@ -81,3 +81,17 @@ def test_an_ordinal_is_not_a_number_answer_and_who_questions_get_no_number() -> 
 def test_a_choice_question_starting_with_is_is_not_a_yes_no_question() -> None:
     assert read_answer("486 is indeed the greater number.", "Is 453 or 486 the greater number?").text == "486"
     assert read_answer("The sun is a star.", "Is the sun a star? Answer yes or no.").text == "yes"
+
+
+def test_answer_to_this_question_marker_and_yes_no_restatement_read_from_real_drafts() -> None:
+    from thinkdial.policies.answers import read_answer
+
+    got = read_answer("The answer to this question is no, 2 is not a prime number. A prime number is", "Is 2 a prime number?")
+    assert got is not None and got.text == "no"
+    # a later "no" in the explanation does not hide the restated answer of the first sentence
+    got = read_answer("The Earth is indeed round. It's a perfect sphere, with no curvature, no matter.", "Is the Earth round?")
+    assert got is not None and got.text == "yes"
+    # a long quoted sentence after "the answer to this question is" is read as before: the option it names
+    got = read_answer('The answer to this classic question is "A cat is bigger than a horse." This is b',
+                      "Which is bigger, a cat or a horse? Explain briefly.")
+    assert got is not None and got.text == "cat"
