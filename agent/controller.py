@@ -24,6 +24,7 @@ from thinkdial.phases.think import decide, think
 from thinkdial.phases.tools import run_tools
 from thinkdial.phases.verify import verify_and_revise
 from thinkdial.policies.answer_shape import request_shape, step_shape
+from thinkdial.policies.claims import false_claim_in_reply
 from thinkdial.policies.long_form import answer_quality, trim_loop
 from thinkdial.policies.routing import RouteAction, RouteContext, RoutingPolicy
 from thinkdial.result import RunResult, Step
@@ -192,6 +193,10 @@ class RunController:
             why = "the thinker returned no answer"
         elif long_form and answer_quality(thought)[0] < answer_quality(draft)[0]:
             why = "the thinker's answer was " + ("cut short by its budget" if thought.finish_reason != "stop" else "looping")
+        elif not long_form and not thought.tool_calls:
+            false_claim = false_claim_in_reply(thought.text, ctx.task)
+            if false_claim is not None and draft.text.strip() and false_claim_in_reply(draft.text, ctx.task) is None:
+                why = f"the thinker's answer says that {false_claim}, which is false"
         if not why:
             return thought
         decide(ctx, step, "keep", "fast", step.level, f"{step.decision_reason}; kept the draft: {why}", step.thinking_budget)

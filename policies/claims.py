@@ -17,12 +17,13 @@ import math
 import re
 from dataclasses import dataclass
 
+from thinkdial.policies.answers import read_answer
 from thinkdial.policies.calendar_claims import calendar_claims
 from thinkdial.policies.implied_claims import implied_statements
 from thinkdial.policies.letter_claims import letter_claims
 from thinkdial.policies.sequence_claims import sequence_claims
 
-__all__ = ["ClaimCheck", "check_claims", "numeric_claims"]
+__all__ = ["ClaimCheck", "check_claims", "false_claim_in_reply", "numeric_claims"]
 
 _TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|[A-Za-z]+|\S")
 _NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
@@ -240,3 +241,10 @@ def check_claims(text: str | None, prompt: str | None = None, answer: str | None
                 found.append((holds == expected, statement if expected else f"not: {statement}"))
     false = [written for ok, written in found if not ok]
     return ClaimCheck(checked=len(found), false=len(false), first_false=false[0] if false else None)
+
+
+def false_claim_in_reply(reply: str, task: str) -> str | None:
+    """The first claim a reply to ``task`` states, or implies through the answer read from it, that an exact
+    check finds false; None when there is none (or nothing could be checked)."""
+    reading = read_answer(reply, task)
+    return check_claims(reply, task, reading.text if reading is not None else None).first_false

@@ -248,6 +248,19 @@ def test_a_false_claim_fails_verification_without_the_verifier_and_names_the_cla
     assert len(revisions) == 1 and "969 is smaller than 563" in str(revisions[0])
 
 
+def test_a_thinker_answer_with_a_false_claim_does_not_replace_a_draft_without_one():
+    fast = ScriptedModel([ScriptedReply("The day after Friday is Saturday.", confidence=SURE)], name="fast")
+    thinker = ScriptedModel(["The day after Friday is Sunday."], name="thinker", repeat_last=True)
+    agent = Agent(fast=fast, thinker=thinker, policy="think", tools=[])
+    result = agent.run_sync("What day comes after Friday?")
+    assert result.output == "The day after Friday is Saturday."
+    assert result.steps[0].route == "fast" and "Sunday" in result.steps[0].decision_reason
+    # both wrong, or neither checkable: the thinker's answer stands
+    fast = ScriptedModel([ScriptedReply("The day after Friday is Monday.", confidence=SURE)], name="fast")
+    agent = Agent(fast=fast, thinker=thinker, policy="think", tools=[])
+    assert agent.run_sync("What day comes after Friday?").output == "Sunday"  # the thinker's answer, extracted
+
+
 def test_structured_output_retries_on_validation_error():
     class Capital(BaseModel):
         city: str

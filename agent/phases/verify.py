@@ -9,7 +9,7 @@ from __future__ import annotations
 from thinkdial.models.base import Message
 from thinkdial.phases.context import RunContext
 from thinkdial.policies.answers import extract_answer
-from thinkdial.policies.claims import check_claims
+from thinkdial.policies.claims import false_claim_in_reply
 from thinkdial.policies.signals import verifier_yes_probability
 from thinkdial.prompts import REVISE_FALSE_CLAIM_PROMPT, REVISE_PROMPT, VERIFY_PROMPT
 from thinkdial.result import Step
@@ -35,7 +35,7 @@ async def verify_and_revise(ctx: RunContext, messages: list[Message], answer: st
     for revision in range(v.max_revisions + 1):
         if not answer or not should_verify(ctx, step):
             return answer
-        false_claim = None if long_form else check_claims(answer, ctx.task, extract_answer(answer, ctx.task)).first_false
+        false_claim = None if long_form else false_claim_in_reply(answer, ctx.task)
         if false_claim is not None:
             p: float | None = 0.0  # an exact check needs no verifier model
         else:
