@@ -24,6 +24,7 @@ from thinkdial.phases.think import decide, think
 from thinkdial.phases.tools import run_tools
 from thinkdial.phases.verify import verify_and_revise
 from thinkdial.policies.answer_shape import request_shape, step_shape
+from thinkdial.policies.answers import answers_the_form
 from thinkdial.policies.claims import false_claim_in_reply
 from thinkdial.policies.long_form import answer_quality, trim_loop
 from thinkdial.policies.routing import RouteAction, RouteContext, RoutingPolicy
@@ -197,6 +198,8 @@ class RunController:
             false_claim = false_claim_in_reply(thought.text, ctx.task)
             if false_claim is not None and draft.text.strip() and false_claim_in_reply(draft.text, ctx.task) is None:
                 why = f"the thinker's answer says that {false_claim}, which is false"
+            elif answers_the_form(thought.text, ctx.task) is False and answers_the_form(draft.text, ctx.task):
+                why = "the thinker's answer is not one of the answers the question offers"
         if not why:
             return thought
         decide(ctx, step, "keep", "fast", step.level, f"{step.decision_reason}; kept the draft: {why}", step.thinking_budget)

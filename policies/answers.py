@@ -23,6 +23,7 @@ __all__ = [
     "SHORT_REPLY_WORDS",
     "answer_candidates",
     "answers_equivalent",
+    "answers_the_form",
     "extract_answer",
     "looks_cut_off",
     "normalize_answer",
@@ -354,6 +355,20 @@ def _choice_answer(sentence: str, prompt: str | None) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
+def answers_the_form(reply: str, prompt: str) -> bool | None:
+    """Whether a reply answers in the form its question asks for: one of the two options a choice question
+    offers ("Which is larger, 0.5 or 0.25?"), yes or no to a yes/no question; None when the question asks for
+    neither form."""
+    options = offered_options(prompt)
+    if options is None and not _is_yes_no_question(prompt):
+        return None
+    reading = read_answer(reply, prompt)
+    if reading is None:
+        return False
+    wanted = {normalize_answer(o) for o in options} if options is not None else {"yes", "no"}
+    return normalize_answer(reading.text) in wanted
+
+
 def _is_yes_no_question(prompt: str) -> bool:
     """"Is the sun a star?" is; "Is 453 or 486 the greater number?" offers a choice and is not."""
     question = prompt.strip().split("?", 1)[0]
@@ -513,7 +528,7 @@ def read_answer(text: str | None, prompt: str | None = None) -> AnswerReading | 
                              *_locate(raw, first.group(1)), "yes_no")
     sentence0 = _first_sentence(clean)
     if prompt and _is_yes_no_question(prompt) and not re.search(r"\b(yes|no)\b", sentence0, re.IGNORECASE):
-        if not looks_cut_off(sentence0) and len(sentence0.split()) <= 25:
+        if not looks_cut_off(sentence0) and 3 <= len(sentence0.split()) <= 25:  # "7" restates nothing
             negated = re.search(r"\b(?:not|never|no|cannot|can't|don't|doesn't|isn't|aren't|won't)\b", sentence0,
                                 re.IGNORECASE)
             verdict = "no" if negated else "yes"

@@ -95,3 +95,21 @@ def test_answer_to_this_question_marker_and_yes_no_restatement_read_from_real_dr
     got = read_answer('The answer to this classic question is "A cat is bigger than a horse." This is b',
                       "Which is bigger, a cat or a horse? Explain briefly.")
     assert got is not None and got.text == "cat"
+
+
+@pytest.mark.parametrize(
+    ("reply", "prompt", "expected"),
+    [
+        ("1.5", "Which is larger, 0.5 or 0.25?", False),
+        ("The answer is 0.5.", "Which is larger, 0.5 or 0.25?", True),
+        ("7", "Is 7 a prime number?", False),  # a bare number restates nothing: not a yes
+        ("Yes, 7 is prime.", "Is 7 a prime number?", True),
+        ("7 is a prime number.", "Is 7 a prime number?", True),
+        ("A bus.", "Which is bigger, a bus or a car?", True),
+        ("Canberra", "What is the capital of Australia?", None),
+    ],
+)
+def test_answers_the_form_the_question_asks_for(reply: str, prompt: str, expected: bool | None) -> None:
+    from thinkdial.policies.answers import answers_the_form
+
+    assert answers_the_form(reply, prompt) is expected

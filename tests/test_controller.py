@@ -261,6 +261,20 @@ def test_a_thinker_answer_with_a_false_claim_does_not_replace_a_draft_without_on
     assert agent.run_sync("What day comes after Friday?").output == "Sunday"  # the thinker's answer, extracted
 
 
+@pytest.mark.parametrize(
+    ("task", "draft", "thought", "kept"),
+    [
+        ("Which is larger, 0.5 or 0.25?", "The answer is 0.5.", "1.5", "The answer is 0.5."),
+        ("Is 7 a prime number?", "Yes, 7 is a prime number.", "7", "Yes, 7 is a prime number."),
+        ("Which is larger, 0.5 or 0.25?", "1.5", "0.25", "0.25"),  # the draft does not answer either: no reason to keep it
+    ],
+)
+def test_a_thinker_answer_outside_the_offered_answers_does_not_replace_a_draft_inside_them(task, draft, thought, kept):
+    fast = ScriptedModel([ScriptedReply(draft, confidence=SURE)], name="fast")
+    thinker = ScriptedModel([thought], name="thinker", repeat_last=True)
+    assert Agent(fast=fast, thinker=thinker, policy="think", tools=[]).run_sync(task).output == kept
+
+
 def test_structured_output_retries_on_validation_error():
     class Capital(BaseModel):
         city: str
