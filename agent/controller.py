@@ -194,16 +194,27 @@ class RunController:
             why = "the thinker returned no answer"
         elif long_form and answer_quality(thought)[0] < answer_quality(draft)[0]:
             why = "the thinker's answer was " + ("cut short by its budget" if thought.finish_reason != "stop" else "looping")
-        elif not long_form and not thought.tool_calls:
-            false_claim = false_claim_in_reply(thought.text, ctx.task)
-            if false_claim is not None and draft.text.strip() and false_claim_in_reply(draft.text, ctx.task) is None:
-                why = f"the thinker's answer says that {false_claim}, which is false"
-            elif answers_the_form(thought.text, ctx.task) is False and answers_the_form(draft.text, ctx.task):
-                why = "the thinker's answer is not one of the answers the question offers"
+        elif not long_form and not thought.tool_calls and draft.text.strip() and not draft.tool_calls:
+            why = self._why_the_draft_is_better(draft.text, thought.text)
         if not why:
             return thought
         decide(ctx, step, "keep", "fast", step.level, f"{step.decision_reason}; kept the draft: {why}", step.thinking_budget)
         return draft
+
+    def _why_the_draft_is_better(self, draft: str, thought: str) -> str:
+        """Why a short draft beats the thinker's answer, or "" when it does not: the thinker's answer states a
+        claim an exact check finds false, or is not one of the answers the question offers, and the draft is
+        free of both faults."""
+        task = self.ctx.task
+        false_claim = false_claim_in_reply(thought, task)
+        off_form = answers_the_form(thought, task) is False
+        if (false_claim is None and not off_form) or false_claim_in_reply(draft, task) is not None:
+            return ""
+        if answers_the_form(draft, task) is False:
+            return ""
+        if false_claim is not None:
+            return f"the thinker's answer says that {false_claim}, which is false"
+        return "the thinker's answer is not one of the answers the question offers"
 
     def _finish_step(self, step: Step, spent_before: Usage) -> None:
         spent = self.ctx.ledger.spent

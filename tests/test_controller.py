@@ -267,6 +267,7 @@ def test_a_thinker_answer_with_a_false_claim_does_not_replace_a_draft_without_on
         ("Which is larger, 0.5 or 0.25?", "The answer is 0.5.", "1.5", "The answer is 0.5."),
         ("Is 7 a prime number?", "Yes, 7 is a prime number.", "7", "Yes, 7 is a prime number."),
         ("Which is larger, 0.5 or 0.25?", "1.5", "0.25", "0.25"),  # the draft does not answer either: no reason to keep it
+        ("Is 7 a prime number?", "No, 7 is not a prime number.", "7", "7"),  # the draft is exactly wrong: not kept
     ],
 )
 def test_a_thinker_answer_outside_the_offered_answers_does_not_replace_a_draft_inside_them(task, draft, thought, kept):
