@@ -65,7 +65,6 @@ _LATEX_WRAP = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$")
 
 _JSON_ANSWER_KEYS = ("answer", "final_answer", "final", "result", "output")
 _ARTICLES = frozenset({"a", "an", "the"})
-_YES_NO = {"yes": "yes", "no": "no"}
 _DANGLING_WORDS = frozenset(
     """a an the of to in on at for from by with and or but so then thus therefore
     is are was were be been being equals equal gives get gets give we our my its
@@ -179,82 +178,6 @@ def extract_answer(text: str | None, prompt: str | None = None) -> str | None:
     """
     reading = read_answer(text, prompt)
     return reading.text if reading is not None and reading.text else None
-
-
-def _extract_answer_v1(text: str | None) -> str | None:
-    """The final answer of a model reply, or None when it has none.
-
-    Tried in order (``<think>...</think>`` blocks are ignored, markdown bold
-    and LaTeX ``$`` delimiters are looked through):
-
-    1. A JSON object reply: its ``answer`` / ``final_answer`` / ``result`` /
-       ``output`` value; any other JSON object (a tool call) has no answer.
-    2. Explicit markers, the last one wins: ``\\boxed{X}``, then
-       ``Final answer: X`` / ``Answer: X`` / ``the answer is X`` (the value
-       runs to the end of its sentence or clause), then GSM8K ``#### X``.
-    3. ``... = X`` ending the reply ("37 + 48 = 85" -> "85").
-    4. A reply that starts with a bare "Yes"/"No" -> "yes"/"no".
-    5. If the reply looks cut off mid-sentence (see :func:`looks_cut_off`):
-       None; its numbers are unfinished work, not an answer.
-    6. The last number in the reply ("So she has 12 apples left." -> "12").
-    7. A short reply (<= :data:`SHORT_REPLY_WORDS` words): the reply itself,
-       or its predicate when it reads "<subject> is <X>."
-       ("The capital of France is Paris." -> "Paris").
-    8. Otherwise None.
-
-    The returned string keeps its surface form; compare answers with
-    :func:`normalize_answer`.
-    """
-    if not text:
-        return None
-    t = _THINK_BLOCK.sub(" ", text)
-    if "<think>" in t.lower():  # thinking that never closed: no answer yet
-        t = t[: t.lower().index("<think>")]
-    t = t.strip()
-    if not t:
-        return None
-
-    is_json, value = _json_answer(t)
-    if is_json:
-        return value
-
-    boxed = _last_boxed(t)
-    if boxed:
-        return boxed
-
-    clean = _LATEX_WRAP.sub("", _MARKDOWN.sub("", t)).strip()
-
-    for match in reversed(list(_ANSWER_MARKER.finditer(clean))):
-        value = _marker_value(match.group("value"))
-        if value and match.group("about") and len(value.split()) > 3:
-            continue  # "The answer to this classic question is "A cat is bigger than a horse."": read it otherwise
-        if value:
-            # "Answer: The capital of France is Paris." -> "Paris"
-            return _short_reply_answer(value) if len(value.split()) > 3 else value
-    hashes = [v for v in (_strip_wrappers(m.group(1)) for m in _HASH_MARKER.finditer(clean)) if v]
-    if hashes:
-        return hashes[-1]
-
-    equals = _TRAILING_EQUALS.search(clean)
-    if equals:
-        value = _strip_wrappers(equals.group("value"))
-        if value and len(value.split()) <= 4:
-            return value
-
-    first = re.match(r"\s*(yes|no)\b(?=\s*(?:[,.!;:]|$))", clean, re.IGNORECASE)
-    if first:
-        return _YES_NO[first.group(1).lower()]
-
-    if looks_cut_off(clean):
-        return None
-
-    numbers = _NUMBER.findall(clean)
-    if numbers:
-        return numbers[-1]
-
-    if len(clean.split()) <= SHORT_REPLY_WORDS and "\n" not in clean.strip():
-        return _short_reply_answer(clean)
-    return None
 
 
 _NUMBER_TOKEN = re.compile(
