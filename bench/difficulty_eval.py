@@ -86,9 +86,8 @@ def load_rows(corpus: Path = CORPUS, drafts: Path = DATA / "difficulty_corpus.js
     """Collected rows, graded, with every signal recomputed by the current code."""
     tasks = {t.id: t for t in load_tasks(corpus)}
     samples = {}
-    sfile = samples_file
-    if sfile is not None and sfile.exists():
-        for line in sfile.open():
+    if samples_file is not None and samples_file.exists():
+        for line in samples_file.open():
             r = json.loads(line)
             samples[r["id"]] = r
     rows = []

@@ -80,12 +80,11 @@ def calendar_claims(text: str, premises: str = "") -> list[tuple[bool, str]]:
     """Every calendar statement in ``text``: (whether it holds, as written); ``premises`` are taken as true."""
     found = _neighbour_claims(text)
     given = _todays(premises)
-    given_values = {today for today, _ in given}
     stated = _todays(text)
     for i, (today, written) in enumerate(stated):
         others = [t for t, _ in given] + [t for j, (t, _) in enumerate(stated) if j != i]
         repeats_premise = any(written.lower() == w.lower() for _, w in given)
         if repeats_premise or not others:
             continue
-        found.append((all(t == today for t in others) and (not given_values or today in given_values), written))
+        found.append((all(t == today for t in others), written))
     return found

@@ -33,7 +33,8 @@ _TWO_WORD_OPS = {("multiplied", "by"): "*", ("divided", "by"): "/"}
 _EQUALS = {"=", "equals", "is", "makes", "gives"}
 _BIGGER = {"larger", "bigger", "greater", "more", "higher", "longer", "heavier", "older"}
 _SMALLER = {"smaller", "less", "lower", "fewer", "shorter", "lighter", "younger"}
-_QUALIFIERS = {"a", "an", "much", "slightly", "indeed", "actually", "definitely", "clearly", "also", "still", "far"}
+_QUALIFIERS_OR_NOT = {"a", "an", "much", "slightly", "indeed", "actually", "definitely", "clearly", "also", "still", "far",
+                      "not"}
 _PROPERTY = re.compile(
     r"(?<![\w.,])(?P<n>\d{1,3}(?:,\d{3})*|\d+)\s+is\s+(?P<not>not\s+)?(?:(?:indeed|also|actually|definitely|clearly)\s+)?"
     r"(?P<not2>not\s+)?(?:(?:(?:a|an)\s+)?(?P<kind>prime|composite|even|odd)(?=\s+number|\s*[.,;!]|\s*$|\s+(?:and|but|because|since))"
@@ -163,7 +164,7 @@ def _comparisons(tokens: list[tuple[_Kind, str]]) -> list[tuple[float, bool, flo
         rest = [v.lower() for _, v in tokens[i + 1 : i + 9]]
         if rest[:1] == ["is"]:
             j, negated = 1, False
-            while j < len(rest) and rest[j] in _QUALIFIERS | {"not"} and j < 4:
+            while j < min(len(rest), 4) and rest[j] in _QUALIFIERS_OR_NOT:
                 negated ^= rest[j] == "not"
                 j += 1
             than = j + 2 if rest[j + 1 : j + 2] == ["number"] else j + 1  # "5 is a bigger number than 3"

@@ -65,8 +65,8 @@ _TERM_LIST = re.compile(r"-?\d+(?:\s*,\s*-?\d+){2,11}")
 _COMPARATIVE = re.compile(r"\b(larger|bigger|greater|smaller|less|lower|higher|more|fewer)\b", re.IGNORECASE)
 _MAX_SUBJECT_WORDS = 8
 _ONE_VALUE = re.compile(r"-?[\w.,]+")
-_YES = {"yes", "yes.", "true", "correct"}
-_NO = {"no", "no.", "false", "incorrect"}
+_YES = {"yes", "true", "correct"}  # the answer comes without its final "."
+_NO = {"no", "false", "incorrect"}
 _COUNT = re.compile(r"^\d{1,3}$|^(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)$", re.I)
 
 
