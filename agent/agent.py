@@ -13,7 +13,9 @@ from thinkdial.budget import Budget, Ledger
 from thinkdial.controller import RunController
 from thinkdial.models.base import Message, Model, ToolSpec
 from thinkdial.models.resolve import resolve_model
-from thinkdial.policies.difficulty import DifficultyEstimator
+from thinkdial.policies.checks import Check, default_checks
+from thinkdial.policies.estimate.difficulty import DifficultyEstimator
+from thinkdial.policies.estimate.gain import load_gain
 from thinkdial.policies.routing import RoutingPolicy, get_policy
 from thinkdial.prompts import SYSTEM_PROMPT
 from thinkdial.result import RunResult
@@ -53,6 +55,20 @@ def _check_model(argument: str, spec: Any) -> None:
         )
 
 
+def _checks(checks: Sequence[Check] | None) -> tuple[Check, ...]:
+    if checks is None:
+        return default_checks()
+    if isinstance(checks, (str, bytes)) or not isinstance(checks, Sequence):
+        raise TypeError(f"Agent(checks=...) takes a sequence of checks (or () for none), not {type(checks).__name__}")
+    for i, check in enumerate(checks):
+        if not isinstance(check, Check):
+            raise TypeError(
+                f"Agent(checks=...)[{i}] is not a check: it needs a 'name' and a 'claims(reply, question)' method, "
+                f"got {check!r}"
+            )
+    return tuple(checks)
+
+
 class Agent:
     """An agent that thinks only as hard as each step needs.
 
@@ -70,6 +86,10 @@ class Agent:
         estimate: an :class:`EstimateSettings` (or just its mode: ``"staged"`` or ``"tokens"``).
         verify: a :class:`VerifySettings` (or just its mode: ``"never"``, ``"always"``, ``"think"`` or a difficulty).
         estimator: the difficulty estimator (the calibrated default when None).
+        checks: the exact claim checks (``thinkdial.policies.checks``): None for the default set
+            (``default_checks()``), ``()`` for none, or your own objects with ``name`` and ``claims(reply, question)``.
+            Their claims are signals for the estimate; a claim read with certainty that is false also fails
+            verification and keeps a draft over a thinker's answer that states it.
         tool_timeout: seconds a tool may run when it sets no timeout of its own.
         output_retries: extra tries when the structured output fails validation.
         workspace: folder that workspace tools are confined to.
@@ -92,6 +112,7 @@ class Agent:
         estimate: EstimateSettings | Literal["staged", "tokens"] | dict[str, Any] = "staged",
         verify: VerifySettings | Literal["never", "always", "think"] | float | dict[str, Any] = "never",
         estimator: DifficultyEstimator | None = None,
+        checks: Sequence[Check] | None = None,
         tool_timeout: float | None = 60.0,
         output_retries: int = 2,
         workspace: str | Path | None = None,
@@ -116,6 +137,7 @@ class Agent:
             raise TypeError(f"Agent(seed=...) takes an int or None, not {seed!r}")
         if estimator is not None and not isinstance(estimator, DifficultyEstimator):
             raise TypeError(f"Agent(estimator=...) takes a DifficultyEstimator, not {type(estimator).__name__}")
+        self.checks: tuple[Check, ...] = _checks(checks)
         self.thinking: ThinkingSettings = _settings("thinking", ThinkingSettings, thinking, "strategy")
         self.estimate: EstimateSettings = _settings("estimate", EstimateSettings, estimate, "mode")
         self.verify: VerifySettings = _settings("verify", VerifySettings, verify, "mode")
@@ -131,6 +153,8 @@ class Agent:
         self.output_type = output_type
         self.system_prompt = system_prompt
         self.estimator = estimator or DifficultyEstimator()
+        self.gain = load_gain(self.fast.name, self.thinker.name)
+        """The pair's calibration of P(thinker right) (``thinkdial.policies.estimate.gain``); None trusts the thinker."""
         self.tool_timeout = tool_timeout
         self.output_retries = output_retries
         self.workspace = Path(workspace) if workspace else None
@@ -143,6 +167,7 @@ class Agent:
             policy=policy or self.policy, estimator=self.estimator, thinking=self.thinking, estimate=self.estimate,
             verify=self.verify, system_prompt=self.system_prompt, output_type=self.output_type,
             output_retries=self.output_retries, tool_timeout=self.tool_timeout, workspace=self.workspace, seed=self.seed,
+            checks=self.checks, gain=self.gain,
         )
 
     # -- running -----------------------------------------------------------------------

@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from thinkdial.policies.calibration import calibration_path, read_calibration_file, save_calibration_file
-from thinkdial.policies.difficulty import (
+from thinkdial.policies.estimate.calibration import calibration_path, read_calibration_file, save_calibration_file
+from thinkdial.policies.estimate.difficulty import (
     DEFAULT_CALIBRATION_FILE,
     CalibrationFit,
     DifficultyEstimator,

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from thinkdial.budget import Ledger
 from thinkdial.errors import BudgetExceededError, ThinkdialError
 from thinkdial.models.base import Completion, Message, Usage
+from thinkdial.phases.choose import think_features, thinker_failure
 from thinkdial.phases.context import BudgetStop, Emit, RunContext
 from thinkdial.phases.estimate import estimate
 from thinkdial.phases.strategies.chain import vote_chains
@@ -23,10 +24,8 @@ from thinkdial.phases.structured import structured
 from thinkdial.phases.think import decide, think
 from thinkdial.phases.tools import run_tools
 from thinkdial.phases.verify import verify_and_revise
-from thinkdial.policies.answer_shape import request_shape, step_shape
-from thinkdial.policies.answers import answers_the_form
-from thinkdial.policies.claims import false_claim_in_reply
-from thinkdial.policies.long_form import answer_quality, trim_loop
+from thinkdial.policies.estimate.long_form import trim_loop
+from thinkdial.policies.reading.answer_shape import request_shape, step_shape
 from thinkdial.policies.routing import RouteAction, RouteContext, RoutingPolicy
 from thinkdial.result import RunResult, Step
 from thinkdial.settings import RunSettings
@@ -138,12 +137,16 @@ class RunController:
         if est.stage == "grounded":
             action = RouteAction("keep", reason="the draft restates a tool result")
         else:
-            action = self.policy.decide(RouteContext(est.difficulty, est.signals, ctx.ledger.remaining(), est.stage))
+            action = self.policy.decide(
+                RouteContext(est.difficulty, est.signals, ctx.ledger.remaining(), est.stage,
+                             thinker_right=self._thinker_right_before(est.difficulty, est.signals))
+            )
         if action.action == "sample_more" and est.stage not in ("samples", "long_form"):
             est = await estimate(ctx, messages, draft, force_samples=True)
             step.difficulty, step.signals, step.signals_used = est.difficulty, est.signals, est.used
             action = self.policy.decide(
-                RouteContext(est.difficulty, est.signals, ctx.ledger.remaining(), est.stage, s.estimator.samples)
+                RouteContext(est.difficulty, est.signals, ctx.ledger.remaining(), est.stage, s.estimator.samples,
+                             thinker_right=self._thinker_right_before(est.difficulty, est.signals))
             )
         if action.action == "sample_more":
             action = RouteAction("keep", reason="the policy asked for more samples again; keeping the draft")
@@ -185,36 +188,48 @@ class RunController:
         return answer
 
     def _better_of(self, step: Step, draft: Completion, thought: Completion | None, long_form: bool) -> Completion:
-        """The thinker's completion unless it is missing or worse than a complete draft; the trace says which."""
-        ctx = self.ctx
-        why = ""
+        """The thinker's completion, unless it failed in a way that needs no reading of its meaning, or the
+        pair's calibration says the draft is more likely right. The trace and ``step.kept_draft_by`` say which
+        rule kept a draft."""
         if thought is None:
             return draft
-        if not thought.text.strip() and not thought.tool_calls:
-            why = "the thinker returned no answer"
-        elif long_form and answer_quality(thought)[0] < answer_quality(draft)[0]:
-            why = "the thinker's answer was " + ("cut short by its budget" if thought.finish_reason != "stop" else "looping")
-        elif not long_form and not thought.tool_calls and draft.text.strip() and not draft.tool_calls:
-            why = self._why_the_draft_is_better(draft.text, thought.text)
-        if not why:
+        rule, why = thinker_failure(draft, thought, long_form, self.ctx.settings.checks, self.ctx.task)
+        if not rule:
+            rule, why = self._calibrated_choice(step, draft, thought)
+        if not rule:
             return thought
-        decide(ctx, step, "keep", "fast", step.level, f"{step.decision_reason}; kept the draft: {why}", step.thinking_budget)
+        step.kept_draft_by = rule
+        decide(self.ctx, step, "keep", "fast", step.level, f"{step.decision_reason}; kept the draft: {why}", step.thinking_budget)
         return draft
 
-    def _why_the_draft_is_better(self, draft: str, thought: str) -> str:
-        """Why a short draft beats the thinker's answer, or "" when it does not: the thinker's answer states a
-        claim an exact check finds false, or is not one of the answers the question offers, and the draft is
-        free of both faults."""
-        task = self.ctx.task
-        false_claim = false_claim_in_reply(thought, task)
-        off_form = answers_the_form(thought, task) is False
-        if (false_claim is None and not off_form) or false_claim_in_reply(draft, task) is not None:
-            return ""
-        if answers_the_form(draft, task) is False:
-            return ""
-        if false_claim is not None:
-            return f"the thinker's answer says that {false_claim}, which is false"
-        return "the thinker's answer is not one of the answers the question offers"
+    def _thinker_right_before(self, difficulty: float, signals: dict[str, float]) -> float | None:
+        """The pair's P(thinker right) before thinking (None without a calibration: the thinker is trusted)."""
+        gain = self.ctx.settings.gain
+        if gain is None:
+            return None
+        p = gain.thinker_right_before(difficulty, signals)
+        self.ctx.state.step.thinker_right = p
+        return p
+
+    def _calibrated_choice(self, step: Step, draft: Completion, thought: Completion) -> tuple[str, str]:
+        """("calibrated", why) when the pair's calibration rates the draft more likely right than the thinker's
+        answer; ("", "") otherwise, and always without a calibration for the pair (the thinker is trusted)."""
+        s = self.ctx.settings
+        if thought.tool_calls or draft.tool_calls or not draft.text.strip():
+            return "", ""
+        features = think_features(step, draft, thought, bool(self.ctx.state.tool_values))
+        step.think_signals.update(features)
+        p_thinker = s.gain.thinker_right_after(step.difficulty, step.signals, features) if s.gain is not None else None
+        step.thinker_right = p_thinker
+        if p_thinker is None:
+            return "", ""
+        p_draft = 1.0 - step.difficulty
+        if p_draft > p_thinker:
+            return "calibrated", (
+                f"the pair's calibration rates the draft more likely right ({p_draft:.2f}) than the thinker's answer "
+                f"({p_thinker:.2f})"
+            )
+        return "", ""
 
     def _finish_step(self, step: Step, spent_before: Usage) -> None:
         spent = self.ctx.ledger.spent

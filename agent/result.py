@@ -27,6 +27,12 @@ class Step(BaseModel):
     signals: dict[str, float] = Field(default_factory=dict)
     signals_used: list[str] = Field(default_factory=list)
     estimate_stage: str = ""
+    think_signals: dict[str, float] = Field(default_factory=dict)
+    """What the think route measured of its own answer (chains, vote share, token confidence, tool use, finished)."""
+    thinker_right: float | None = None
+    """The calibrated probability that the thinker's answer is right (None without a calibration for the pair)."""
+    kept_draft_by: str | None = None
+    """Which rule kept the draft over the thinker's answer, when one did."""
     shape: Literal["short", "long"] = "short"
     """Whether the step wants a short answer or a whole one (explain, write, list, code)."""
     level: str | None = None

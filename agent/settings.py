@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from thinkdial.budget import Budget
 from thinkdial.models.base import Model, ToolSpec
-from thinkdial.policies.difficulty import DifficultyEstimator
+from thinkdial.policies.checks import Check
+from thinkdial.policies.estimate.difficulty import DifficultyEstimator
+from thinkdial.policies.estimate.gain import GainCalibration
 from thinkdial.policies.routing import DEFAULT_LEVEL_TOKENS, RoutingPolicy
 from thinkdial.tools import ToolSet
 
@@ -108,3 +110,7 @@ class RunSettings:
     tool_timeout: float | None = 60.0
     workspace: Path | None = None
     seed: int | None = 0
+    checks: tuple[Check, ...] = ()
+    """The claim checks of the run (``Agent(checks=...)``)."""
+    gain: GainCalibration | None = None
+    """The pair's calibration of P(thinker right); None trusts the thinker."""

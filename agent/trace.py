@@ -124,7 +124,7 @@ class Verified(_Event):
     passed: bool
     threshold: float
     false_claim: str | None = None
-    """The claim an exact check found false (``thinkdial.policies.claims``); no verifier model was asked then."""
+    """The claim an exact check found false (``thinkdial.policies.checks.numbers``); no verifier model was asked then."""
 
 
 class Revised(_Event):

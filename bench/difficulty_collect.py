@@ -60,7 +60,7 @@ def _tokens(completion: Any) -> list[dict[str, Any]] | None:
 def main() -> None:
     from thinkdial.models.base import Message, ModelRequest
     from thinkdial.models.resolve import resolve_model
-    from thinkdial.policies.difficulty import self_check_messages
+    from thinkdial.policies.estimate.difficulty import self_check_messages
     from thinkdial.prompts import SYSTEM_PROMPT
 
     ap = argparse.ArgumentParser()

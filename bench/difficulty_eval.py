@@ -29,12 +29,12 @@ sys.path.insert(0, str(ROOT))
 
 from thinkdial.benchmark.graders import grade  # noqa: E402
 from thinkdial.benchmark.tasks import load_tasks  # noqa: E402
-from thinkdial.policies.calibration import (  # noqa: E402
+from thinkdial.policies.estimate.calibration import (  # noqa: E402
     LogisticCalibration,
     auroc,
     save_calibration_file,  # noqa: E402
 )
-from thinkdial.policies.difficulty import (  # noqa: E402
+from thinkdial.policies.estimate.difficulty import (  # noqa: E402
     DEFAULT_CALIBRATION_FILE,
     SAMPLE_FEATURES,
     TOKEN_FEATURES,
@@ -42,7 +42,7 @@ from thinkdial.policies.difficulty import (  # noqa: E402
     Estimate,
     draft_signals,
 )
-from thinkdial.policies.signals import verifier_yes_probability  # noqa: E402
+from thinkdial.policies.estimate.signals import verifier_yes_probability  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 CORPUS = ROOT / "agent" / "benchmark" / "suites" / "difficulty.jsonl"

@@ -16,8 +16,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from thinkdial.policies.difficulty import DifficultyEstimator as DifficultyEstimator
-    from thinkdial.policies.difficulty import Estimate as Estimate
+    from thinkdial.policies.estimate.difficulty import DifficultyEstimator as DifficultyEstimator
+    from thinkdial.policies.estimate.difficulty import Estimate as Estimate
     from thinkdial.policies.routing import (
         AdaptivePolicy as AdaptivePolicy,
     )
@@ -44,8 +44,8 @@ if TYPE_CHECKING:
     )
 
 _WHERE = {
-    "DifficultyEstimator": "thinkdial.policies.difficulty",
-    "Estimate": "thinkdial.policies.difficulty",
+    "DifficultyEstimator": "thinkdial.policies.estimate.difficulty",
+    "Estimate": "thinkdial.policies.estimate.difficulty",
     **{
         name: "thinkdial.policies.routing"
         for name in ("AdaptivePolicy", "FastPolicy", "RandomPolicy", "RouteAction", "RouteContext", "RoutingPolicy",

@@ -37,6 +37,15 @@ class RouteContext:
     remaining: Any
     stage: str = "tokens"
     samples_taken: int = 0
+    thinker_right: float | None = None
+    """The pair's calibrated P(thinker right) before thinking; None when the pair has no calibration (trust it)."""
+
+    @property
+    def expected_gain(self) -> float | None:
+        """P(thinker right) - P(draft right): what escalating is expected to add; None without a calibration."""
+        if self.thinker_right is None:
+            return None
+        return self.thinker_right - (1.0 - self.difficulty)
 
 
 @runtime_checkable
@@ -71,15 +80,19 @@ class ThinkPolicy:
 
 @dataclass
 class AdaptivePolicy:
-    """Escalate when the difficulty crosses ``threshold``; the level grows with the difficulty.
+    """Escalate when the difficulty crosses ``threshold`` and thinking is expected to gain; the level grows
+    with the difficulty.
 
-    ``medium_at`` and ``high_at`` are the difficulties from which the medium and
+    With a calibration for the pair (``RouteContext.thinker_right``), a step escalates only when the expected
+    gain ``P(thinker right) - P(draft right)`` exceeds ``min_gain``; without one the thinker is trusted and the
+    difficulty alone decides. ``medium_at`` and ``high_at`` are the difficulties from which the medium and
     high thinking budgets are bought.
     """
 
     threshold: float = 0.5
     medium_at: float = 0.75
     high_at: float = 0.9
+    min_gain: float = 0.0
     name: str = "adaptive"
     levels: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LEVEL_TOKENS))
 
@@ -87,6 +100,11 @@ class AdaptivePolicy:
         d = ctx.difficulty
         if d < self.threshold:
             return RouteAction("keep", reason=f"difficulty {d:.2f} < threshold {self.threshold:.2f}")
+        gain = ctx.expected_gain
+        if gain is not None and gain <= self.min_gain:
+            return RouteAction(
+                "keep", reason=f"difficulty {d:.2f} but expected gain {gain:+.2f} (thinker right {ctx.thinker_right:.2f})"
+            )
         level: Level = "high" if d >= self.high_at else "medium" if d >= self.medium_at else "low"
         return RouteAction("escalate", level, reason=f"difficulty {d:.2f} >= threshold {self.threshold:.2f}")
 
@@ -159,10 +177,10 @@ class TargetSharePolicy:
         import json
         from pathlib import Path
 
-        from thinkdial.policies.calibration import calibration_path
+        from thinkdial.policies.estimate.calibration import calibration_path
 
         files = [calibration_path(model_name)] if model_name else []
-        files.append(Path(__file__).with_name("calibration_default.json"))
+        files.append(Path(__file__).parent / "estimate" / "calibration_default.json")
         for file in files:
             if file.exists():
                 q = json.loads(file.read_text(encoding="utf-8")).get("difficulty_quantiles")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from thinkdial.policies.answers import answer_candidates, answers_equivalent, extract_answer, read_answer
+from thinkdial.policies.reading.answers import answer_candidates, answers_equivalent, extract_answer, read_answer
 
 
 @pytest.mark.parametrize(
@@ -84,7 +84,7 @@ def test_a_choice_question_starting_with_is_is_not_a_yes_no_question() -> None:
 
 
 def test_answer_to_this_question_marker_and_yes_no_restatement_read_from_real_drafts() -> None:
-    from thinkdial.policies.answers import read_answer
+    from thinkdial.policies.reading.answers import read_answer
 
     got = read_answer("The answer to this question is no, 2 is not a prime number. A prime number is", "Is 2 a prime number?")
     assert got is not None and got.text == "no"
@@ -110,6 +110,6 @@ def test_answer_to_this_question_marker_and_yes_no_restatement_read_from_real_dr
     ],
 )
 def test_answers_the_form_the_question_asks_for(reply: str, prompt: str, expected: bool | None) -> None:
-    from thinkdial.policies.answers import answers_the_form
+    from thinkdial.policies.reading.answers import answers_the_form
 
     assert answers_the_form(reply, prompt) is expected

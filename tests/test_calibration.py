@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from thinkdial.policies.calibration import LogisticCalibration, auroc
+from thinkdial.policies.estimate.calibration import LogisticCalibration, auroc
 
 # ----------------------------------------------------------------------------- auroc
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from thinkdial import Agent, Budget
 from thinkdial.errors import BudgetExceededError
 from thinkdial.models import ModelCapabilities, Pricing, ScriptedModel, ScriptedReply, tool_call
-from thinkdial.policies.difficulty import DifficultyEstimator, hand_set_calibration
+from thinkdial.policies.estimate.difficulty import DifficultyEstimator, hand_set_calibration
 from thinkdial.policies.routing import RouteAction, RouteContext
 from thinkdial.tools import tool
 from thinkdial.trace import read_trace
@@ -233,47 +233,56 @@ def test_verification_failure_triggers_a_revision():
 
 
 def test_a_false_claim_fails_verification_without_the_verifier_and_names_the_claim():
-    fast = ScriptedModel([ScriptedReply("The answer is 969.", confidence=SURE), "The answer is 563."], name="fast", repeat_last=True)
+    fast = ScriptedModel([ScriptedReply("23 * 14 = 312.", confidence=SURE)], name="fast", repeat_last=True)
     verifier = ScriptedModel([ScriptedReply("yes", confidence=0.9)], name="verifier", repeat_last=True)
-    thinker = ScriptedModel(["The answer is 563."], name="thinker", repeat_last=True)
+    thinker = ScriptedModel(["23 * 14 = 322."], name="thinker", repeat_last=True)
     agent = Agent(fast=fast, thinker=thinker, verifier=verifier, verify={"mode": "always", "max_revisions": 2}, policy="fast")
     events: list = []
-    result = agent.run_sync("Which is smaller, 969 or 563?", on_event=events.append)
-    assert result.output == "563"
+    result = agent.run_sync("What is 23 * 14?", on_event=events.append)
+    assert result.output == "23 * 14 = 322."
     checks = [e for e in events if e.type == "verification"]
-    assert checks[0].false_claim == "969 is smaller than 563" and checks[0].probability == 0.0 and not checks[0].passed
+    assert checks[0].false_claim == "23 * 14 = 312" and checks[0].probability == 0.0 and not checks[0].passed
     assert checks[1].false_claim is None and checks[1].passed
     assert len(verifier.requests) == 1  # only the corrected answer went to the verifier model
-    revisions = [r.messages[-1].content for r in fast.requests + thinker.requests if "false" in str(r.messages[-1].content)]
-    assert len(revisions) == 1 and "969 is smaller than 563" in str(revisions[0])
+    revisions = [r.messages[-1].content for r in thinker.requests if "false" in str(r.messages[-1].content)]
+    assert len(revisions) == 1 and "23 * 14 = 312" in str(revisions[0])
 
 
-def test_a_thinker_answer_with_a_false_claim_does_not_replace_a_draft_without_one():
-    fast = ScriptedModel([ScriptedReply("The day after Friday is Saturday.", confidence=SURE)], name="fast")
-    thinker = ScriptedModel(["The day after Friday is Sunday."], name="thinker", repeat_last=True)
+def test_a_claim_read_loosely_never_fails_verification_by_itself():
+    fast = ScriptedModel([ScriptedReply("The answer is 969.", confidence=SURE)], name="fast", repeat_last=True)
+    verifier = ScriptedModel([ScriptedReply("yes", confidence=0.9)], name="verifier", repeat_last=True)
+    agent = Agent(fast=fast, thinker=ScriptedModel(["563"], repeat_last=True), verifier=verifier, verify="always", policy="fast")
+    result = agent.run_sync("Which is smaller, 969 or 563?")
+    assert result.output == "The answer is 969." and len(verifier.requests) == 1  # the verifier model decided
+
+
+def test_a_thinker_answer_with_a_false_identity_does_not_replace_a_draft_without_one():
+    fast = ScriptedModel([ScriptedReply("37 + 48 = 85.", confidence=SURE)], name="fast")
+    thinker = ScriptedModel(["37 + 48 = 75."], name="thinker", repeat_last=True)
     agent = Agent(fast=fast, thinker=thinker, policy="think", tools=[])
-    result = agent.run_sync("What day comes after Friday?")
-    assert result.output == "The day after Friday is Saturday."
-    assert result.steps[0].route == "fast" and "Sunday" in result.steps[0].decision_reason
-    # both wrong, or neither checkable: the thinker's answer stands
-    fast = ScriptedModel([ScriptedReply("The day after Friday is Monday.", confidence=SURE)], name="fast")
+    result = agent.run_sync("What is 37 + 48?")
+    assert result.output == "37 + 48 = 85."
+    assert result.steps[0].route == "fast" and result.steps[0].kept_draft_by == "false_arithmetic"
+    assert "37 + 48 = 75" in result.steps[0].decision_reason
+    # both wrong: the thinker's answer stands, whole
+    fast = ScriptedModel([ScriptedReply("37 + 48 = 86.", confidence=SURE)], name="fast")
     agent = Agent(fast=fast, thinker=thinker, policy="think", tools=[])
-    assert agent.run_sync("What day comes after Friday?").output == "Sunday"  # the thinker's answer, extracted
+    assert agent.run_sync("What is 37 + 48?").output == "37 + 48 = 75."
 
 
 @pytest.mark.parametrize(
-    ("task", "draft", "thought", "kept"),
+    ("task", "draft", "thought"),
     [
-        ("Which is larger, 0.5 or 0.25?", "The answer is 0.5.", "1.5", "The answer is 0.5."),
-        ("Is 7 a prime number?", "Yes, 7 is a prime number.", "7", "Yes, 7 is a prime number."),
-        ("Which is larger, 0.5 or 0.25?", "1.5", "0.25", "0.25"),  # the draft does not answer either: no reason to keep it
-        ("Is 7 a prime number?", "No, 7 is not a prime number.", "7", "7"),  # the draft is exactly wrong: not kept
+        ("Which is larger, 0.5 or 0.25?", "The answer is 0.5.", "1.5"),
+        ("Is 7 a prime number?", "Yes, 7 is a prime number.", "7"),
+        ("What day comes after Friday?", "The day after Friday is Saturday.", "The day after Friday is Sunday."),
     ],
 )
-def test_a_thinker_answer_outside_the_offered_answers_does_not_replace_a_draft_inside_them(task, draft, thought, kept):
+def test_no_reading_of_form_options_or_calendar_vetoes_the_thinker(task, draft, thought):
     fast = ScriptedModel([ScriptedReply(draft, confidence=SURE)], name="fast")
     thinker = ScriptedModel([thought], name="thinker", repeat_last=True)
-    assert Agent(fast=fast, thinker=thinker, policy="think", tools=[]).run_sync(task).output == kept
+    result = Agent(fast=fast, thinker=thinker, policy="think", tools=[]).run_sync(task)
+    assert result.output == thought and result.steps[0].kept_draft_by is None
 
 
 def test_structured_output_retries_on_validation_error():

@@ -9,8 +9,8 @@ import pytest
 from thinkdial.calibrate import calibrate, read_prompts
 from thinkdial.models.base import ModelRequest
 from thinkdial.models.scripted import ScriptedModel, ScriptedReply
-from thinkdial.policies.calibration import LogisticCalibration, calibration_path, save_calibration_file
-from thinkdial.policies.difficulty import DifficultyEstimator, hand_set_calibration
+from thinkdial.policies.estimate.calibration import LogisticCalibration, calibration_path, save_calibration_file
+from thinkdial.policies.estimate.difficulty import DifficultyEstimator, hand_set_calibration
 from thinkdial.policies.routing import RouteContext, TargetSharePolicy, get_policy, share_threshold
 
 

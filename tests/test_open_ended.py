@@ -6,8 +6,8 @@ import pytest
 
 from thinkdial import Agent, Budget
 from thinkdial.models import ModelCapabilities, ScriptedModel, ScriptedReply
-from thinkdial.policies.answer_shape import request_shape, step_shape
-from thinkdial.policies.long_form import answer_quality, long_form_estimate, repetition, trim_loop
+from thinkdial.policies.estimate.long_form import answer_quality, long_form_estimate, repetition, trim_loop
+from thinkdial.policies.reading.answer_shape import request_shape, step_shape
 from thinkdial.settings import DEFAULT_BUDGET
 from thinkdial.tools import calculator
 from thinkdial.trace import RouteDecision, RunStarted

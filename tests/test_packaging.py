@@ -51,7 +51,7 @@ def test_the_wheel_installs_only_the_thinkdial_namespace(tmp_path):
     assert tops == {"thinkdial", next(t for t in tops if t.endswith(".dist-info"))}
     for expected in ["thinkdial/__init__.py", "thinkdial/tools/__init__.py", "thinkdial/policies/__init__.py",
                      "thinkdial/tui/__init__.py", "thinkdial/models/__init__.py", "thinkdial/tui/styles.tcss",
-                     "thinkdial/policies/calibration_default.json"]:
+                     "thinkdial/policies/estimate/calibration_default.json"]:
         assert expected in names
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "thinkdial = thinkdial.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from thinkdial.policies.answers import extract_answer, looks_cut_off, normalize_answer
-from thinkdial.policies.signals import (
+from thinkdial.policies.estimate.signals import (
     TOKEN_SIGNALS,
     agreement,
     compute_token_signals,
@@ -21,6 +20,7 @@ from thinkdial.policies.signals import (
     token_entropy,
     verifier_yes_probability,
 )
+from thinkdial.policies.reading.answers import extract_answer, looks_cut_off, normalize_answer
 
 # ----------------------------------------------------------------------------- fakes
 

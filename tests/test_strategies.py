@@ -7,7 +7,7 @@ import pytest
 from thinkdial import Agent
 from thinkdial.models import ScriptedModel, ScriptedReply
 from thinkdial.policies.routing import AdaptivePolicy, FastPolicy, RouteContext, ThinkPolicy, get_policy
-from thinkdial.policies.strategies import Vote, split_cot, vote_is_settled, weighted_vote
+from thinkdial.policies.voting import Vote, split_cot, vote_is_settled, weighted_vote
 from thinkdial.prompts import PROBE_SUFFIX
 
 

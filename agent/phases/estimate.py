@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from thinkdial.models.base import Completion, Message
 from thinkdial.phases.context import RunContext
-from thinkdial.policies.answers import normalize_answer
-from thinkdial.policies.difficulty import Estimate
-from thinkdial.policies.long_form import long_form_estimate
+from thinkdial.policies.estimate.difficulty import Estimate
+from thinkdial.policies.estimate.long_form import long_form_estimate
+from thinkdial.policies.reading.answers import normalize_answer
+from thinkdial.policies.reading.question import Question
 from thinkdial.trace import SignalsComputed
 
 
@@ -20,7 +21,7 @@ async def estimate(
     """
     s = ctx.settings
     step = ctx.state.step
-    est = s.estimator.from_draft(draft, draft.finish_reason, prompt=ctx.task)
+    est = s.estimator.from_draft(draft, draft.finish_reason, prompt=ctx.task, checks=s.checks)
     if draft.tool_calls:
         est = Estimate(0.0, {"tool_call": 1.0}, ["tool_call"], "tool_call", None)
     elif long_form:
@@ -44,6 +45,7 @@ async def estimate(
         if texts:
             est = s.estimator.with_samples(est, texts)
         step.estimate_tokens = tokens
+    est.signals["computable"] = 1.0 if s.tool_specs and Question.parse(ctx.task).computable else 0.0
     ctx.emit(
         SignalsComputed(
             step=ctx.state.step_no, difficulty=est.difficulty, signals=est.signals, used=est.used, stage=est.stage,

@@ -8,6 +8,7 @@ from thinkdial.models.base import Completion, Message
 from thinkdial.phases.context import RunContext
 from thinkdial.phases.strategies import WHOLE_ANSWER, strategy_for
 from thinkdial.policies.routing import RouteAction
+from thinkdial.policies.voting import split_cot
 from thinkdial.result import Step
 from thinkdial.trace import RouteDecision, Thinking
 
@@ -88,6 +89,11 @@ async def think(ctx: RunContext, messages: list[Message], action: RouteAction, s
             result = None
     if result is None:
         result = await strategy.think(ctx, messages, level, budget)
+    if result is not None and not long_form and not result.tool_calls:
+        # The marked final answer, whole, when the thinker marked one; else its whole reply.
+        answer, working = split_cot(result.text)
+        if working:
+            result = result.model_copy(update={"text": answer, "thinking": "\n\n".join(x for x in (result.thinking, working) if x)})
     if result is not None and result.thinking:
         step.thinking = result.thinking
         ctx.emit(Thinking(step=ctx.state.step_no, text=result.thinking))

@@ -7,7 +7,7 @@ import time
 
 from thinkdial.models.base import Completion, Message, ToolCall
 from thinkdial.phases.context import BudgetStop, RunContext
-from thinkdial.policies.answers import normalize_answer
+from thinkdial.policies.reading.answers import normalize_answer
 from thinkdial.prompts import INVALID_TOOL_CALL, TOOL_REPEAT_NOTE
 from thinkdial.result import Step
 from thinkdial.tools import ToolContext

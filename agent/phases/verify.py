@@ -1,16 +1,16 @@
 """Verify phase: an exact claim check, else the verifier model, checks an answer; when it fails the thinker revises it.
 
-A claim the answer states or implies that is exactly false ("969 is smaller than 563") fails the answer
-without asking the verifier, and the revision is told which claim was false.
+A claim the answer states that a check reads with certainty and finds false ("23 * 14 = 312") fails the answer
+without asking the verifier, and the revision is told which claim was false. The revision is returned whole.
 """
 
 from __future__ import annotations
 
 from thinkdial.models.base import Message
 from thinkdial.phases.context import RunContext
-from thinkdial.policies.answers import extract_answer
-from thinkdial.policies.claims import false_claim_in_reply
-from thinkdial.policies.signals import verifier_yes_probability
+from thinkdial.policies.checks import run_checks
+from thinkdial.policies.estimate.signals import verifier_yes_probability
+from thinkdial.policies.voting import split_cot
 from thinkdial.prompts import REVISE_FALSE_CLAIM_PROMPT, REVISE_PROMPT, VERIFY_PROMPT
 from thinkdial.result import Step
 from thinkdial.trace import Revised, Verified
@@ -35,7 +35,7 @@ async def verify_and_revise(ctx: RunContext, messages: list[Message], answer: st
     for revision in range(v.max_revisions + 1):
         if not answer or not should_verify(ctx, step):
             return answer
-        false_claim = None if long_form else false_claim_in_reply(answer, ctx.task)
+        false_claim = None if long_form else run_checks(s.checks, answer, ctx.task).certain_false
         if false_claim is not None:
             p: float | None = 0.0  # an exact check needs no verifier model
         else:
@@ -59,7 +59,7 @@ async def verify_and_revise(ctx: RunContext, messages: list[Message], answer: st
         revised = await ctx.call("revise", "revise", s.thinker, revise, cap, min_tokens=s.thinking.min_tokens, temperature=0.0)
         if revised is None or not revised.text or (long_form and revised.finish_reason != "stop"):
             return answer
-        answer = revised.text if long_form else (extract_answer(revised.text) or revised.text)
+        answer = revised.text.strip() if long_form else split_cot(revised.text)[0]
         ctx.state.best = answer
         step.revisions = revision + 1
         ctx.emit(Revised(step=ctx.state.step_no, revision=revision + 1, text=answer))

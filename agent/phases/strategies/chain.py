@@ -1,12 +1,17 @@
-"""Prompted chain of thought for plain models: one chain, or several with a confidence-weighted vote."""
+"""Prompted chain of thought for plain models: one chain, or several with a confidence-weighted vote.
+
+Votes compare the answers read from each chain's marked final answer; what the
+strategy returns is the winning chain's final answer as the thinker wrote it,
+whole (:func:`~thinkdial.policies.voting.split_cot`), never a span cut out of it.
+"""
 
 from __future__ import annotations
 
 from thinkdial.models.base import Completion, Message, Probe, Usage
 from thinkdial.phases.context import RunContext
-from thinkdial.policies.answers import extract_answer, normalize_answer
-from thinkdial.policies.signals import mean_confidence
-from thinkdial.policies.strategies import SAMPLES_BY_LEVEL, Vote, split_cot, vote_is_settled, weighted_vote
+from thinkdial.policies.estimate.signals import mean_confidence
+from thinkdial.policies.reading.answers import extract_answer, normalize_answer
+from thinkdial.policies.voting import SAMPLES_BY_LEVEL, Vote, split_cot, vote_is_settled, vote_key, weighted_vote
 from thinkdial.prompts import COT_INSTRUCTION, PROBE_SUFFIX
 from thinkdial.trace import Thinking
 
@@ -40,7 +45,7 @@ async def one_chain(
         probes.append(normalize_answer(answer) if answer else "")
         recent = probes[-agree:]
         if len(recent) == agree and recent[0] and len(set(recent)) == 1:
-            settled.append(answer or "")
+            settled.append(line.strip())  # the probe's whole answer line, not the span read from it
             return True
         return False
 
@@ -59,25 +64,27 @@ async def vote_chains(ctx: RunContext, messages: list[Message], level: str, budg
     seed = ctx.settings.seed or 0
     chain_messages = cot_messages(messages)
     votes: list[Vote] = []
-    first: Completion | None = None
+    chains: list[Completion] = []
     usage = Usage()
     for i in range(k):
         c = await one_chain(ctx, chain_messages, budget, temperature=0.0 if i == 0 else 0.7, seed=seed + i, stream=i == 0)
         if c is None:
             break
-        first = first or c
+        chains.append(c)
         usage = usage + c.usage
-        answer, _ = split_cot(c.text)
-        votes.append(Vote(extract_answer(c.text) or answer, mean_confidence(c) or 0.0, c.text))
+        section, _ = split_cot(c.text)
+        votes.append(Vote(vote_key(section), mean_confidence(c) or 0.0, c.text))
         if vote_is_settled(votes, k - i - 1):
             break
-    if first is None:
+    if not chains:
         return None
     vote = weighted_vote(votes)
-    answer, reasoning = split_cot(vote.text)
+    winner = next((c for c in chains if c.text == vote.text), chains[0])
+    answer, reasoning = split_cot(winner.text)
+    ctx.state.step.think_signals.update({"chains": float(len(votes)), "vote_share": vote.share})
     return Completion(
-        text=vote.answer or answer, thinking=reasoning, usage=usage, tokens=first.tokens, model=first.model,
-        finish_reason=first.finish_reason,
+        text=answer, thinking=reasoning, usage=usage, tokens=winner.tokens, model=winner.model,
+        finish_reason=winner.finish_reason,
     )
 
 

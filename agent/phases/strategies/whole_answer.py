@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from thinkdial.models.base import Completion, Message
 from thinkdial.phases.context import RunContext
-from thinkdial.policies.long_form import answer_quality
+from thinkdial.policies.estimate.long_form import answer_quality
 from thinkdial.prompts import LONG_ANSWER_INSTRUCTION
 
 CANDIDATES_BY_LEVEL = {"low": 1, "medium": 2, "high": 3}
 
 
 class WholeAnswer:
-    """Best of ``n`` whole answers by :func:`~thinkdial.policies.long_form.answer_quality`."""
+    """Best of ``n`` whole answers by :func:`~thinkdial.policies.estimate.long_form.answer_quality`."""
 
     name = "whole_answer"
 

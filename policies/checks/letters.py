@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["letter_claims"]
+from thinkdial.policies.checks.base import Claim
+from thinkdial.policies.reading.question import Question
+
+__all__ = ["letter_claims", "SpellingCheck"]
 
 _Q = "[\"'\u201c\u201d\u2018\u2019]"
 _WORD = rf"(?:the\s+(?:word|name|sentence)\s+)?{_Q}?(?P<word>[A-Za-z]+){_Q}?"
@@ -66,3 +69,12 @@ def letter_claims(text: str) -> list[tuple[bool, str]]:
         word, letter = m["word"].lower(), (m["letter"] or m["bare"]).lower()
         found.append((word.count(letter) == _count(m["count"]), m.group(0)))
     return found
+
+
+class SpellingCheck:
+    """First/last letters, letter counts and occurrences a reply states about a named word; a signal only."""
+
+    name = "spelling"
+
+    def claims(self, reply: str, question: Question) -> list[Claim]:
+        return [Claim(text, holds, False, self.name) for holds, text in letter_claims(reply)]

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["calendar_claims"]
+from thinkdial.policies.checks.base import Claim
+from thinkdial.policies.reading.question import Question
+
+__all__ = ["calendar_claims", "CalendarCheck"]
 
 _DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _MONTHS = [
@@ -88,3 +91,12 @@ def calendar_claims(text: str, premises: str = "") -> list[tuple[bool, str]]:
             continue
         found.append((all(t == today for t in others), written))
     return found
+
+
+class CalendarCheck:
+    """Weekday and month order a reply states, with the question's premises as given; a signal only."""
+
+    name = "calendar"
+
+    def claims(self, reply: str, question: Question) -> list[Claim]:
+        return [Claim(text, holds, False, self.name) for holds, text in calendar_claims(reply, question.text)]

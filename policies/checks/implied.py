@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import re
 
-from thinkdial.policies.answers import offered_options
+from thinkdial.policies.checks.base import Claim
+from thinkdial.policies.reading.answers import offered_options, read_answer
+from thinkdial.policies.reading.question import Question
 
-__all__ = ["implied_statements", "split_question"]
+__all__ = ["ImpliedClaimCheck", "implied_statements", "split_question", "statement_claims"]
 
 _NUM = r"-?\d+(?:\.\d+)?"
 _WORDED_ARITHMETIC = [  # (question, operator): "Add 9 and 6." -> "9 + 6 is <answer>"
@@ -146,3 +148,34 @@ def implied_statements(prompt: str, answer: str) -> list[tuple[str, bool, str]]:
     elif (m := _VALUE_OF.match(question)) and _ONE_VALUE.fullmatch(answer):
         out = [(f"{m['x']} is {answer}", True)]
     return [(statement, expected, premises) for statement, expected in out]
+
+
+def statement_claims(text: str, premises: str = "") -> list[tuple[bool, str]]:
+    """Every claim one statement makes that the loose readers can judge: numbers, sequences, spelling, calendar."""
+    from thinkdial.policies.checks.calendar import calendar_claims
+    from thinkdial.policies.checks.letters import letter_claims
+    from thinkdial.policies.checks.numbers import numeric_claims
+    from thinkdial.policies.checks.sequences import sequence_claims
+
+    return numeric_claims(text) + sequence_claims(text) + letter_claims(text) + calendar_claims(text, premises)
+
+
+class ImpliedClaimCheck:
+    """The claim the answer read from a reply makes about its question ("What is 2 + 6?" answered 10:
+    ``2 + 6 is 10``). A signal only: which part of a reply is "the answer" is a guess."""
+
+    name = "implied"
+
+    def claims(self, reply: str, question: Question) -> list[Claim]:
+        if not question.text:
+            return []
+        reading = read_answer(reply, question.text)
+        if reading is None or not reading.text:
+            return []
+        out: list[Claim] = []
+        for statement, expected, premises in implied_statements(question.text, reading.text):
+            found = statement_claims(statement, premises)
+            if found:
+                holds = all(ok for ok, _ in found)
+                out.append(Claim(statement if expected else f"not: {statement}", holds == expected, False, self.name))
+        return out

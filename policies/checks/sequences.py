@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-__all__ = ["next_term", "sequence_claims"]
+from thinkdial.policies.checks.base import Claim
+from thinkdial.policies.reading.question import Question
+
+__all__ = ["next_term", "sequence_claims", "SequenceCheck"]
 
 _TERMS = r"(?P<terms>-?\d+(?:\s*,\s*-?\d+){2,11})(?:\s*,?\s*(?:\.\.\.|\u2026))?"
 _NEXT = re.compile(
@@ -50,3 +53,12 @@ def sequence_claims(text: str) -> list[tuple[bool, str]]:
         if expected is not None:
             found.append((int(m["value"]) == expected, m.group(0)))
     return found
+
+
+class SequenceCheck:
+    """The next term of a sequence a reply states, under the simplest rule its terms follow; a signal only."""
+
+    name = "sequence"
+
+    def claims(self, reply: str, question: Question) -> list[Claim]:
+        return [Claim(text, holds, False, self.name) for holds, text in sequence_claims(reply)]

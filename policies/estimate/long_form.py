@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 import re
 
-from thinkdial.policies.difficulty import Estimate
-from thinkdial.policies.signals import CompletionLike, compute_token_signals, mean_confidence
+from thinkdial.policies.estimate.difficulty import Estimate
+from thinkdial.policies.estimate.signals import CompletionLike, compute_token_signals, mean_confidence
 
 LONG_CENTRE_ENTROPY = 1.6
 """Mean token entropy (nats) at which an open-ended draft is judged a coin flip."""

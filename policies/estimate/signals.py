@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Protocol
 
-from thinkdial.policies.answers import extract_answer, normalize_answer
+from thinkdial.policies.reading.answers import extract_answer, normalize_answer
 
 __all__ = [
     "AlternativeLike",

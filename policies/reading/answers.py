@@ -25,6 +25,7 @@ __all__ = [
     "answers_equivalent",
     "answers_the_form",
     "extract_answer",
+    "is_yes_no_question",
     "looks_cut_off",
     "normalize_answer",
     "offered_options",
@@ -54,6 +55,7 @@ _ASKS_FOR_ENTITY = re.compile(r"^\s*(?:who|whom|whose|where)\b", re.IGNORECASE)
 _BARE_EXPRESSION = re.compile(
     r"(?<![=\d.])\s*-?\d+(?:\.\d+)?(?:\s*[-+*/\u00d7\u00f7^]\s*-?\d+(?:\.\d+)?)+\s*$"
 )
+_TAIL_CHARS = 200
 _COPULA_TAIL = re.compile(
     r"^(?P<subject>.+?)\s+(?:is|are|was|were|equals)\s+(?P<value>[^\s].*?)\s*[.!]?$",
     re.IGNORECASE,
@@ -146,7 +148,7 @@ def looks_cut_off(text: str) -> bool:
     if last in _DANGLING_CHARS:
         return True
     if last.isdigit():
-        return bool(_BARE_EXPRESSION.search(t))
+        return bool(_BARE_EXPRESSION.search(t[-_TAIL_CHARS:]))  # the tail only: a search over all of it is quadratic
     words = re.findall(r"[A-Za-z']+", t[-40:])
     return bool(words) and last.isalpha() and words[-1].lower() in _DANGLING_WORDS
 
@@ -256,7 +258,9 @@ _YES_NO_QUESTION = re.compile(
 )
 
 
-_OPTIONS = re.compile(r"(?:^|[\s,:])(?:a |an |the )?([\w.-]+)\s+or\s+(?:a |an |the )?([\w.-]+?)(?=[\s?,.]|$)", re.IGNORECASE)
+_OPTIONS = re.compile(
+    r"(?:^|[\s,:])(?:a |an |the )?([\w./-]+)\s+or\s+(?:a |an |the )?([\w./-]+?)(?=[\s?,]|\.(?!\d)|$)", re.IGNORECASE
+)
 
 
 def offered_options(prompt: str | None) -> tuple[str, str] | None:
@@ -283,7 +287,7 @@ def answers_the_form(reply: str, prompt: str) -> bool | None:
     offers ("Which is larger, 0.5 or 0.25?"), yes or no to a yes/no question; None when the question asks for
     neither form."""
     options = offered_options(prompt)
-    if options is None and not _is_yes_no_question(prompt):
+    if options is None and not is_yes_no_question(prompt):
         return None
     reading = read_answer(reply, prompt)
     if reading is None:
@@ -292,7 +296,7 @@ def answers_the_form(reply: str, prompt: str) -> bool | None:
     return normalize_answer(reading.text) in wanted
 
 
-def _is_yes_no_question(prompt: str) -> bool:
+def is_yes_no_question(prompt: str) -> bool:
     """"Is the sun a star?" is; "Is 453 or 486 the greater number?" offers a choice and is not."""
     question = prompt.strip().split("?", 1)[0]
     return bool(_YES_NO_QUESTION.match(question)) and not re.search(r"\bor\b", question, re.IGNORECASE)
@@ -450,7 +454,7 @@ def read_answer(text: str | None, prompt: str | None = None) -> AnswerReading | 
         return AnswerReading(first.group(1).lower(), [first.group(1).lower()], hedge_words,
                              *_locate(raw, first.group(1)), "yes_no")
     sentence0 = _first_sentence(clean)
-    if prompt and _is_yes_no_question(prompt) and not re.search(r"\b(yes|no)\b", sentence0, re.IGNORECASE):
+    if prompt and is_yes_no_question(prompt) and not re.search(r"\b(yes|no)\b", sentence0, re.IGNORECASE):
         if not looks_cut_off(sentence0) and 3 <= len(sentence0.split()) <= 25:  # "7" restates nothing
             negated = re.search(r"\b(?:not|never|no|cannot|can't|don't|doesn't|isn't|aren't|won't)\b", sentence0,
                                 re.IGNORECASE)
@@ -465,7 +469,7 @@ def read_answer(text: str | None, prompt: str | None = None) -> AnswerReading | 
     sentence = _first_sentence(clean)
     sentence_start = max(0, raw.find(sentence[:20])) if sentence else 0
     # "X = Y" in the first sentence: the computed value.
-    eq = re.search(r"=\s*(?P<value>-?[\d,]*\.?\d+(?:\s+[A-Za-z]+)?)(?!\s*[-+*/x\u00d7\u00f7^(\d])\s*[.!)]?(?:\s|$)",
+    eq = re.search(r"=\s*(?P<value>-?(?>[\d,]*\.?\d+)(?:\s+[A-Za-z]+)?)(?!\s*[-+*/x\u00d7\u00f7^(\d])\s*[.!)]?(?:\s|$)",
                    sentence)
     if eq and not looks_cut_off(sentence):
         return _reading(raw, eq.group("value"), "equals", sentence_start + eq.start("value"), hedge_words)

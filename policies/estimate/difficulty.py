@@ -17,7 +17,7 @@ a logistic model. Which calibration is used: the one passed in; else the
 model's own, written by ``thinkdial calibrate`` under the config directory
 (``$XDG_CONFIG_HOME/thinkdial/calibration/<model>.json``, looked up by the
 draft's ``Completion.model``); else the shipped default for the embedded
-model, ``policies/calibration_default.json`` (fitted by
+model, ``policies/estimate/calibration_default.json`` (fitted by
 ``bench/difficulty_eval.py --save``).
 """
 
@@ -28,16 +28,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from thinkdial.policies.answers import AnswerReading, answers_equivalent, read_answer
-from thinkdial.policies.calibration import LogisticCalibration, calibration_path, read_calibration_file
-from thinkdial.policies.claims import check_claims
-from thinkdial.policies.signals import (
+from thinkdial.policies.checks import Check, default_checks, run_checks
+from thinkdial.policies.estimate.calibration import LogisticCalibration, calibration_path, read_calibration_file
+from thinkdial.policies.estimate.signals import (
     CompletionLike,
     answer_span_signals,
     candidate_agreement,
     compute_token_signals,
     verifier_yes_probability,
 )
+from thinkdial.policies.reading.answers import AnswerReading, answers_equivalent, read_answer
 
 DEFAULT_CALIBRATION_FILE = Path(__file__).with_name("calibration_default.json")
 
@@ -138,15 +138,29 @@ def model_calibration(model_name: str | None) -> dict[str, LogisticCalibration] 
     return models if "tokens" in models else None
 
 
+_DEFAULT_CHECKS: tuple[Check, ...] | None = None
+
+
+def _default_checks() -> tuple[Check, ...]:
+    global _DEFAULT_CHECKS
+    if _DEFAULT_CHECKS is None:
+        _DEFAULT_CHECKS = default_checks()
+    return _DEFAULT_CHECKS
+
+
 def draft_signals(
-    draft: CompletionLike, finish_reason: str = "stop", prompt: str | None = None
+    draft: CompletionLike, finish_reason: str = "stop", prompt: str | None = None, checks: Sequence[Check] | None = None
 ) -> tuple[AnswerReading | None, dict[str, float]]:
-    """The draft's answer reading and every stage-1 signal (a pure function of the draft)."""
+    """The draft's answer reading and every stage-1 signal (a pure function of the draft).
+
+    ``checks`` are the claim checks whose findings become the ``claim_false`` / ``claim_true`` signals
+    (the default set when None; ``()`` for none).
+    """
     text = getattr(draft, "text", "") or ""
     reading = read_answer(text, prompt)
     signals = compute_token_signals(draft)
     signals["cut_off"] = 1.0 if finish_reason == "length" else 0.0
-    claims = check_claims(text, prompt, reading.text if reading is not None else None)
+    claims = run_checks(_default_checks() if checks is None else checks, text, prompt)
     signals["claim_false"] = 1.0 if claims.false else 0.0
     signals["claim_true"] = 1.0 if claims.all_true else 0.0
     if reading is None:
@@ -188,10 +202,13 @@ class DifficultyEstimator:
             self._per_model[model_name] = model_calibration(model_name) or self.models
         return self._per_model[model_name]
 
-    def from_draft(self, draft: CompletionLike, finish_reason: str = "stop", *, prompt: str | None = None) -> Estimate:
-        """Stage 1: the draft alone (``prompt``, the request, helps read the answer)."""
+    def from_draft(
+        self, draft: CompletionLike, finish_reason: str = "stop", *, prompt: str | None = None,
+        checks: Sequence[Check] | None = None,
+    ) -> Estimate:
+        """Stage 1: the draft alone (``prompt``, the request, helps read the answer; ``checks`` judge its claims)."""
         name = str(getattr(draft, "model", "") or "")
-        reading, signals = draft_signals(draft, finish_reason, prompt)
+        reading, signals = draft_signals(draft, finish_reason, prompt, checks)
         if reading is None:
             # How often a draft without a readable answer was wrong when this model was calibrated (1.0 before).
             d_none = float(self.models_for(name)["tokens"].meta.get("no_answer_difficulty", 1.0))
@@ -304,7 +321,7 @@ def fit_calibration(
     the draft is wrong (or, label-free, where its samples disagree). Stages that cannot be fitted from
     these rows (samples with label-free data, self-check) are taken from ``base`` (the shipped default).
     """
-    from thinkdial.policies.calibration import auroc
+    from thinkdial.policies.estimate.calibration import auroc
 
     if len(signals) != len(labels):
         raise ValueError("signals and labels differ in length")

@@ -1,29 +1,22 @@
-"""Exact checks of what a draft states: ``23 * 14 = 312``, ``78 is larger than 104``, ``9 is not prime``,
-``"house" has 12 letters``, ``the day before Wednesday is Friday``, ``the next number in 2, 4, 6 is 9``.
+"""Reading numbers in text: arithmetic chains, numeric comparisons and number properties, each judged exactly.
 
-A small model is often confidently wrong, so its token probabilities cannot
-tell; but when it writes out its arithmetic, a comparison, a spelling or a
-calendar step, the claim can be checked exactly, whatever the question's kind
-or phrasing. A draft that contradicts itself this way is wrong about
-*something*, and is worth a second look. Only claims whose every part can be
-read exactly are checked; anything else (units, variables, opinions) is left
-alone. Given the question, the claim an answer makes about it is checked too
-(``thinkdial.policies.implied_claims``).
+``2 * 3 = 6 + 1 = 7``, ``78 is larger than 104``, ``9 is not prime``: the loose
+readings the arithmetic, comparison and number-property checks share. They read
+what small models write ("3 x 4 is 12", "15 is indeed greater than 51"), so they
+are signals for the difficulty estimate, never certain: the certain reading of
+an identity is :mod:`thinkdial.policies.checks.arithmetic`'s. Every function here
+runs in one linear pass, and numbers are bounded before any arithmetic on them.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 
-from thinkdial.policies.answers import read_answer
-from thinkdial.policies.calendar_claims import calendar_claims
-from thinkdial.policies.implied_claims import implied_statements
-from thinkdial.policies.letter_claims import letter_claims
-from thinkdial.policies.sequence_claims import sequence_claims
+__all__ = ["arithmetic_chain_claims", "comparison_claims", "is_prime", "numeric_claims", "property_claims"]
 
-__all__ = ["ClaimCheck", "check_claims", "false_claim_in_reply", "numeric_claims"]
+MAX_DIGITS = 30
+"""Numbers with more digits are not read: arithmetic on them stays bounded."""
 
 _TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|[A-Za-z]+|\S")
 _NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
@@ -43,21 +36,6 @@ _PROPERTY = re.compile(
 )
 
 _Kind = str  # "num" | "op" | "eq" | "paren" | "break"
-
-
-@dataclass(frozen=True)
-class ClaimCheck:
-    """The numeric claims found in a text and how many were false."""
-
-    checked: int = 0
-    false: int = 0
-    first_false: str | None = None
-    """The first false claim, as read (to show why a draft was doubted)."""
-
-    @property
-    def all_true(self) -> bool:
-        """At least one claim was checked and none was false."""
-        return self.checked > 0 and self.false == 0
 
 
 def _tokens(text: str) -> list[tuple[_Kind, str]]:
@@ -182,20 +160,53 @@ def _comparisons(tokens: list[tuple[_Kind, str]]) -> list[tuple[float, bool, flo
     return found
 
 
-def _is_prime(n: int) -> bool:
-    return n >= 2 and all(n % d for d in range(2, math.isqrt(n) + 1))
+_MR_BASES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41)
+"""Miller-Rabin with these bases is exact for every n < 3.3 * 10**24."""
 
 
-def _property_claims(text: str) -> list[tuple[bool, str]]:
-    """``9 is not a prime number``, ``10 is an odd number``, ``100 is divisible by 3``."""
+def is_prime(n: int) -> bool:
+    """Whether ``n`` is prime: a deterministic Miller-Rabin test for ``n < 3.3e24``. Larger ``n`` raise ValueError."""
+    if n >= 3_317_044_064_679_887_385_961_981:
+        raise ValueError("too large to test exactly")
+    if n < 2:
+        return False
+    for p in _MR_BASES:
+        if n % p == 0:
+            return n == p
+    d, r = n - 1, 0
+    while d % 2 == 0:
+        d, r = d // 2, r + 1
+    for a in _MR_BASES:
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(r - 1):
+            x = x * x % n
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def property_claims(text: str) -> list[tuple[bool, str]]:
+    """``9 is not a prime number``, ``10 is an odd number``, ``100 is divisible by 3`` (numbers of at most 24 digits)."""
     found = []
     for m in _PROPERTY.finditer(text):
-        n, negated = int(m["n"].replace(",", "")), bool(m["not"] or m["not2"])
+        digits = m["n"].replace(",", "")
+        divisor = m["d"] or m["d2"]
+        if len(digits) > 24 or (divisor is not None and len(divisor) > MAX_DIGITS):
+            continue
+        n, negated = int(digits), bool(m["not"] or m["not2"])
         if m["kind"]:
             kind = m["kind"].lower()
-            holds = {"prime": _is_prime(n), "composite": n > 3 and not _is_prime(n), "even": n % 2 == 0}.get(kind, n % 2 == 1)
+            if kind in ("prime", "composite"):
+                prime = is_prime(n)
+                holds = prime if kind == "prime" else n > 3 and not prime
+            else:
+                holds = n % 2 == (0 if kind == "even" else 1)
         else:
-            d = int(m["d"] or m["d2"])
+            d = int(divisor)
             if d == 0:
                 continue
             holds = n % d == 0
@@ -203,8 +214,8 @@ def _property_claims(text: str) -> list[tuple[bool, str]]:
     return found
 
 
-def numeric_claims(text: str) -> list[tuple[bool, str]]:
-    """Every arithmetic chain, numeric comparison and number property ``text`` states: (holds, as written)."""
+def arithmetic_chain_claims(text: str) -> list[tuple[bool, str]]:
+    """Every arithmetic chain ``text`` states, read loosely ("3 x 4 is 12"): (holds, as written)."""
     tokens = _tokens(text.replace("n't", " not"))
     found: list[tuple[bool, str]] = []
     for sides in _chains(tokens):
@@ -213,39 +224,15 @@ def numeric_claims(text: str) -> list[tuple[bool, str]]:
         known = [ok for ok in (_link(a, b) for a, b in zip(sides, sides[1:], strict=False)) if ok is not None]
         if known:
             found.append((all(known), " = ".join(" ".join(v for _, v in side) for side in sides)))
-    for a, bigger, b, written in _comparisons(tokens):
-        found.append(((a > b) == bigger and a != b, written))
-    return found + _property_claims(text)
+    return found
 
 
-def _statements_claims(text: str, premises: str) -> list[tuple[bool, str]]:
-    return numeric_claims(text) + sequence_claims(text) + letter_claims(text) + calendar_claims(text, premises)
+def comparison_claims(text: str) -> list[tuple[bool, str]]:
+    """Every numeric comparison ``text`` states ("78 is larger than 104", "5 > 3"): (holds, as written)."""
+    tokens = _tokens(text.replace("n't", " not"))
+    return [((a > b) == bigger and a != b, written) for a, bigger, b, written in _comparisons(tokens)]
 
 
-def check_claims(text: str | None, prompt: str | None = None, answer: str | None = None) -> ClaimCheck:
-    """Find the claims ``text`` states (arithmetic, numeric comparisons and properties, spelling, calendar order)
-    and check each exactly.
-
-    With the ``prompt`` the text answers, its premises ("Tomorrow is Sunday.") are taken as given; with the
-    ``answer`` read from the text as well, the claim the answer makes about the question is checked too
-    ("What is 2 + 6?" answered ``10`` claims ``2 + 6 is 10``; "Is 9 a prime number?" answered ``no`` claims
-    that 9 is not prime).
-    """
-    if not text:
-        return ClaimCheck()
-    found = _statements_claims(text, prompt or "")
-    if prompt and answer:
-        for statement, expected, premises in implied_statements(prompt, answer):
-            claims = _statements_claims(statement, premises)
-            if claims:
-                holds = all(ok for ok, _ in claims)
-                found.append((holds == expected, statement if expected else f"not: {statement}"))
-    false = [written for ok, written in found if not ok]
-    return ClaimCheck(checked=len(found), false=len(false), first_false=false[0] if false else None)
-
-
-def false_claim_in_reply(reply: str, task: str) -> str | None:
-    """The first claim a reply to ``task`` states, or implies through the answer read from it, that an exact
-    check finds false; None when there is none (or nothing could be checked)."""
-    reading = read_answer(reply, task)
-    return check_claims(reply, task, reading.text if reading is not None else None).first_false
+def numeric_claims(text: str) -> list[tuple[bool, str]]:
+    """Every arithmetic chain, numeric comparison and number property ``text`` states: (holds, as written)."""
+    return arithmetic_chain_claims(text) + comparison_claims(text) + property_claims(text)

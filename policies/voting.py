@@ -8,23 +8,43 @@ least confident traces and stopping early once the leader cannot be overtaken.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from thinkdial.policies.answers import extract_answer, normalize_answer
+from thinkdial.policies.reading.answers import extract_answer, normalize_answer
 
 SAMPLES_BY_LEVEL = {"low": 1, "medium": 3, "high": 5}
 
 
+_FINAL_MARKER = re.compile(
+    r"(?:^[ \t>*_#-]*|(?<=[.!?])[ \t]+)(?:\*\*|__)?(?:final\s+answer|answer)(?:\*\*|__)?\s*[:\uff1a]\s*(?:\*\*|__)?[ \t]*",
+    re.IGNORECASE | re.MULTILINE,
+)
+"""Where the marked final answer opens: "Answer: ..." or "**Final answer:** ..." at a line start or after a sentence."""
+
+
 def split_cot(text: str) -> tuple[str, str]:
-    """(answer, reasoning) of a chain-of-thought reply; the answer is the marked final answer when present."""
-    answer = extract_answer(text)
-    if answer is None:
+    """(final answer, reasoning) of a chain-of-thought reply.
+
+    The final answer is the whole section after the last line that opens with an answer marker
+    ("Answer:", "Final answer:"), as the model wrote it; without a marker, the whole reply is the
+    answer. Nothing is cut out of it: a span read from the answer is for comparing votes only.
+    """
+    markers = list(_FINAL_MARKER.finditer(text))
+    last = markers[-1] if markers else None
+    if last is None:
         return text.strip(), ""
-    marker = text.rfind("Answer:")
-    reasoning = text[:marker].strip() if marker >= 0 else text.strip()
-    return answer, reasoning
+    section = text[last.end() :].strip()
+    if not section:
+        return text.strip(), ""
+    return section, text[: last.start()].strip()
+
+
+def vote_key(section: str) -> str | None:
+    """What a chain's final answer is compared by when voting: the answer read from it, else the section itself."""
+    return extract_answer(section) or (section.strip() or None)
 
 
 @dataclass

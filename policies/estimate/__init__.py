@@ -1,0 +1,1 @@
+"""How unsure the fast model is: uncertainty signals, the staged difficulty estimate, and its calibration."""
