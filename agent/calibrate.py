@@ -29,7 +29,7 @@ from thinkdial.policies.estimate.difficulty import (
     fit_calibration,
 )
 
-__all__ = ["add_arguments", "calibrate", "main", "read_prompts"]
+__all__ = ["add_arguments", "calibrate", "calibrate_pair", "main", "paired_run", "read_prompts"]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -38,6 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--unlabelled", metavar="PROMPTS", help="prompts, one per line (or JSON Lines with 'prompt')")
     p.add_argument("--show", action="store_true", help="print the stored calibration of the model and its AUROC")
     p.add_argument("--fast", help="the fast model to calibrate (default: the config's, else 'embedded')")
+    p.add_argument("--thinker", help="also fit P(thinker right) for this (fast, thinker) pair from the labelled tasks, "
+                                     "run through both routes (what escalation gains; see README)")
     p.add_argument("--api-base", help="endpoint for OpenAI-compatible servers (litellm api_base)")
     p.add_argument("--samples", type=int, default=4, help="k samples per prompt (label-free: the label's source)")
     p.add_argument("--draft-tokens", type=int, default=48, help="token cap of drafts and samples")
@@ -148,6 +150,60 @@ def calibrate(
     return fit, path
 
 
+async def paired_run(agent: Any, task: Any) -> dict[str, Any]:
+    """Run ``task`` once through ``policy="think"`` with the pair's calibration off, and record what both routes
+    would return: the draft and its estimate, the think route's measurements and answer, both graded, and the
+    tokens of the draft-and-estimate calls against the whole run's."""
+    from thinkdial.benchmark.graders import grade
+    from thinkdial.trace import ModelCalled
+
+    calls: list[Any] = []
+    saved, agent.gain = agent.gain, None  # what the thinker answers, not what a calibration would keep
+    try:
+        result = await agent.run(task.prompt, policy="think",
+                                 on_event=lambda e: calls.append(e) if isinstance(e, ModelCalled) else None)
+    finally:
+        agent.gain = saved
+    step = result.steps[0]
+    output = result.output if isinstance(result.output, str) else str(result.output)
+    return {
+        "id": task.id, "kind": task.kind, "prompt": task.prompt, "draft": step.draft, "output": output,
+        "difficulty": step.difficulty, "stage": step.estimate_stage, "signals": step.signals, "think": step.think_signals,
+        "kept_draft_by": step.kept_draft_by, "steps": len(result.steps),
+        "tool_calls": sum(len(s.tool_calls) for s in result.steps), "stop_reason": result.stop_reason,
+        "draft_correct": grade(task, step.draft), "think_correct": grade(task, output),
+        "fast_tokens": sum(c.usage.total_tokens for c in calls if c.step == 1 and c.purpose in ("draft", "estimate")),
+        "think_tokens": result.usage.total_tokens,
+    }
+
+
+def calibrate_pair(
+    agent: Any, tasks: Sequence[Any], *, out: str | Path | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> tuple[Any, Path, list[dict[str, Any]]]:
+    """Fit the pair's P(thinker right) from labelled ``tasks`` run through both routes; store it where ``Agent``
+    finds it for this (fast, thinker) pair. Returns (calibration, path, the paired runs)."""
+    from thinkdial.policies.estimate.gain import fit_gain, pair_path
+
+    runs: list[dict[str, Any]] = []
+
+    async def run_all() -> None:
+        for i, task in enumerate(tasks):
+            runs.append(await paired_run(agent, task))
+            if progress is not None:
+                progress(i + 1, len(tasks), runs[-1]["output"])
+
+    asyncio.run(run_all())
+    right = sum(1 for r in runs if r["think_correct"] and not r["kept_draft_by"])
+    if len(runs) < 4 or right in (0, len([r for r in runs if not r["kept_draft_by"]])):
+        raise ValueError(f"cannot fit the pair: {len(runs)} runs, thinker right on {right}; it needs both right and wrong answers")
+    pair = (agent.fast.name, agent.thinker.name)
+    gain = fit_gain(runs, pair)
+    gain.meta.update({"source": "thinkdial calibrate --thinker", "draft_right": sum(bool(r["draft_correct"]) for r in runs)})
+    path = gain.save(out if out is not None else pair_path(*pair))
+    return gain, path, runs
+
+
 def show(model_name: str, path: Path | None = None) -> int:
     """Print the calibration used for ``model_name`` (its stored one, else the shipped default)."""
     file = path or calibration_path(model_name)
@@ -187,6 +243,20 @@ def main(args: argparse.Namespace) -> int:
     def progress(i: int, n: int, text: str) -> None:
         print(f"\r{i}/{n} {' '.join(text.split())[:60]:60}", end="", flush=True)
 
+    if args.file and args.thinker:
+        from thinkdial.agent import Agent
+        from thinkdial.benchmark.tasks import load_tasks
+        from thinkdial.tools.calculator import calculator
+
+        thinker = resolve_model(args.thinker, api_base=args.api_base)
+        gain, gpath, runs = calibrate_pair(Agent(fast=model, thinker=thinker, tools=[calculator]), load_tasks(args.file),
+                                           out=args.out, progress=progress)
+        print()
+        fast_right = sum(bool(r["draft_correct"]) for r in runs)
+        print(f"{len(runs)} tasks: fast right on {fast_right}, thinker right on {gain.meta['thinker_right']} of "
+              f"{gain.meta['n']} it answered")
+        print(f"saved {gpath}; Agent(fast={model.name!r}, thinker={thinker.name!r}) escalates for gain from now on")
+        return 0
     if args.file:
         from thinkdial.benchmark.tasks import load_tasks
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+# A fresh machine is the test: no calibration, pair calibration or config of the user's own leaks into a run.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="thinkdial-tests-config-")
 
 
 @pytest.fixture(scope="session")

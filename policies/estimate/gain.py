@@ -23,14 +23,14 @@ model drafting and thinking).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from thinkdial.policies.estimate.calibration import LogisticCalibration, calibration_dir, model_key
 
-__all__ = ["AFTER_FEATURES", "BEFORE_FEATURES", "GainCalibration", "load_gain", "pair_path"]
+__all__ = ["AFTER_FEATURES", "BEFORE_FEATURES", "GainCalibration", "fit_gain", "gain_features", "load_gain", "pair_path"]
 
 DEFAULT_GAIN_FILE = Path(__file__).with_name("gain_default.json")
 BEFORE_FEATURES = ["difficulty", "computable", "claim_false", "claim_true", "hedged", "cut_off"]
@@ -93,3 +93,27 @@ def load_gain(fast: str, thinker: str) -> GainCalibration | None:
         if file != DEFAULT_GAIN_FILE or (model_key(gain.pair[0]), model_key(gain.pair[1])) == (model_key(fast), model_key(thinker)):
             return gain
     return None
+
+
+def gain_features(run: Mapping[str, Any]) -> dict[str, float]:
+    """The before- and after-thinking features of one paired run (a row of ``thinkdial calibrate --thinker``)."""
+    f = {k: float(v) for k, v in (run.get("signals") or {}).items() if isinstance(v, (int, float))}
+    f.update({k: float(v) for k, v in (run.get("think") or {}).items() if isinstance(v, (int, float))})
+    f["difficulty"] = float(run["difficulty"])
+    if run.get("tool_calls"):
+        f["tool_grounded"] = 1.0
+    return f
+
+
+def fit_gain(runs: Sequence[Mapping[str, Any]], pair: tuple[str, str] = ("", ""), l2: float = 2.0) -> GainCalibration:
+    """Fit a pair's calibration from paired runs: label 1 where the thinker's own answer was right.
+
+    Runs where a failure rule kept the draft (``kept_draft_by``) say nothing about the thinker's answer and are left
+    out. Raises ValueError when the thinker was always right or always wrong (nothing to learn).
+    """
+    usable = [r for r in runs if not r.get("kept_draft_by")]
+    xs = [gain_features(r) for r in usable]
+    ys = [int(bool(r["think_correct"])) for r in usable]
+    before = LogisticCalibration.fit(xs, ys, BEFORE_FEATURES, l2=l2)
+    after = LogisticCalibration.fit(xs, ys, AFTER_FEATURES, l2=l2)
+    return GainCalibration(before, after, pair, {"n": len(ys), "thinker_right": sum(ys)})
