@@ -47,9 +47,14 @@ def main() -> None:
     ap.add_argument("--suite", action="append", default=None, help="suite name(s) (default: difficulty, shifted, standard)")
     ap.add_argument("--per-kind", type=int, default=0, help="only the first N tasks of each kind (0 = all)")
     ap.add_argument("--out", default=str(OUT))
+    ap.add_argument("--threads", type=int, default=None, help="llama.cpp threads (1 when several collections share a CPU)")
     args = ap.parse_args()
 
     model = resolve_model("embedded")
+    if args.threads:
+        from thinkdial.models.llamacpp import LlamaCppModel
+
+        model = LlamaCppModel(model.path, name=model.name, n_threads=args.threads)
     agents: dict[str | None, Any] = {}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
