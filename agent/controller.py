@@ -24,6 +24,7 @@ from thinkdial.phases.structured import structured
 from thinkdial.phases.think import decide, think
 from thinkdial.phases.tools import run_tools
 from thinkdial.phases.verify import verify_and_revise
+from thinkdial.policies.estimate.difficulty import Estimate
 from thinkdial.policies.estimate.long_form import trim_loop
 from thinkdial.policies.reading.answer_shape import request_shape, step_shape
 from thinkdial.policies.routing import RouteAction, RouteContext, RoutingPolicy
@@ -139,14 +140,14 @@ class RunController:
         else:
             action = self.policy.decide(
                 RouteContext(est.difficulty, est.signals, ctx.ledger.remaining(), est.stage,
-                             thinker_right=self._thinker_right_before(est.difficulty, est.signals))
+                             thinker_right=self._thinker_right_before(est))
             )
         if action.action == "sample_more" and est.stage not in ("samples", "long_form"):
             est = await estimate(ctx, messages, draft, force_samples=True)
             step.difficulty, step.signals, step.signals_used = est.difficulty, est.signals, est.used
             action = self.policy.decide(
                 RouteContext(est.difficulty, est.signals, ctx.ledger.remaining(), est.stage, s.estimator.samples,
-                             thinker_right=self._thinker_right_before(est.difficulty, est.signals))
+                             thinker_right=self._thinker_right_before(est))
             )
         if action.action == "sample_more":
             action = RouteAction("keep", reason="the policy asked for more samples again; keeping the draft")
@@ -194,7 +195,7 @@ class RunController:
         if thought is None:
             return draft
         rule, why = thinker_failure(draft, thought, long_form, self.ctx.settings.checks, self.ctx.task)
-        if not rule:
+        if not rule and not long_form:
             rule, why = self._calibrated_choice(step, draft, thought)
         if not rule:
             return thought
@@ -202,12 +203,13 @@ class RunController:
         decide(self.ctx, step, "keep", "fast", step.level, f"{step.decision_reason}; kept the draft: {why}", step.thinking_budget)
         return draft
 
-    def _thinker_right_before(self, difficulty: float, signals: dict[str, float]) -> float | None:
-        """The pair's P(thinker right) before thinking (None without a calibration: the thinker is trusted)."""
+    def _thinker_right_before(self, est: Estimate) -> float | None:
+        """The pair's P(thinker right) before thinking; None without a calibration (the thinker is trusted) and on
+        steps it was not fitted for (open-ended answers, tool calls)."""
         gain = self.ctx.settings.gain
-        if gain is None:
+        if gain is None or est.stage.startswith("long") or est.stage == "tool_call":
             return None
-        p = gain.thinker_right_before(difficulty, signals)
+        p = gain.thinker_right_before(est.difficulty, est.signals)
         self.ctx.state.step.thinker_right = p
         return p
 
