@@ -7,8 +7,8 @@ import json
 import pytest
 
 from thinkdial import Agent
-from thinkdial.calibrate import calibrate_pair
 from thinkdial.benchmark.tasks import load_tasks
+from thinkdial.calibrate import calibrate_pair
 from thinkdial.models import ScriptedModel, ScriptedReply
 from thinkdial.policies.estimate.calibration import LogisticCalibration
 from thinkdial.policies.estimate.difficulty import DifficultyEstimator, hand_set_calibration

@@ -23,7 +23,6 @@ __all__ = [
     "SHORT_REPLY_WORDS",
     "answer_candidates",
     "answers_equivalent",
-    "answers_the_form",
     "extract_answer",
     "is_yes_no_question",
     "looks_cut_off",
@@ -280,20 +279,6 @@ def _choice_answer(sentence: str, prompt: str | None) -> str | None:
         return None
     named = [opt for opt in options if re.search(rf"(?<![\w.]){re.escape(opt)}(?![\w]|\.\d)", sentence, re.IGNORECASE)]
     return named[0] if len(named) == 1 else None
-
-
-def answers_the_form(reply: str, prompt: str) -> bool | None:
-    """Whether a reply answers in the form its question asks for: one of the two options a choice question
-    offers ("Which is larger, 0.5 or 0.25?"), yes or no to a yes/no question; None when the question asks for
-    neither form."""
-    options = offered_options(prompt)
-    if options is None and not is_yes_no_question(prompt):
-        return None
-    reading = read_answer(reply, prompt)
-    if reading is None:
-        return False
-    wanted = {normalize_answer(o) for o in options} if options is not None else {"yes", "no"}
-    return normalize_answer(reading.text) in wanted
 
 
 def is_yes_no_question(prompt: str) -> bool:
