@@ -253,7 +253,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     budget = _budget(args, config)
     pricing = Pricing(**config.prices.model_dump())
-    options = {**_model_options(args, config), "pricing": pricing}
+    options = {**_model_options(args, config), "pricing": pricing, "prices": config.prices.remote()}
     fast = resolve_model(args.fast or config.models.fast, **options)
     thinker_spec = args.thinker or config.models.thinker
     thinker = resolve_model(thinker_spec, **options) if thinker_spec else fast
@@ -450,7 +450,7 @@ def chat_arguments(args: argparse.Namespace, config: Any) -> dict[str, Any]:
         "max_tokens": args.max_tokens if args.max_tokens is not None else config.budget.max_tokens,
         "policy": args.policy or config.policy.name,
         "resume": args.resume,
-        "agent_options": {**_model_options(args, config), "tools": _default_tools(args)},
+        "agent_options": {**_model_options(args, config), "tools": _default_tools(args), "prices": config.prices.remote()},
     }
 
 
@@ -489,11 +489,11 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def _exit_code(exc: BaseException) -> int:
     """The exit code for an exception that ended a command."""
-    from thinkdial.errors import BudgetExceededError, ConfigError, ModelFileError, UnknownModelError
+    from thinkdial.errors import BudgetExceededError, ConfigError, ModelFileError, UnknownModelError, UnpricedModelError
 
     if isinstance(exc, BudgetExceededError):
         return EXIT_BUDGET
-    if isinstance(exc, (UsageError, ConfigError, ModelFileError, UnknownModelError)):
+    if isinstance(exc, (UsageError, ConfigError, ModelFileError, UnknownModelError, UnpricedModelError)):
         return EXIT_USAGE
     return EXIT_FAILED
 

@@ -73,6 +73,19 @@ def import_litellm() -> Any:
     return litellm
 
 
+def map_pricing(info: dict[str, Any], cost_map: dict[str, Any]) -> Pricing:
+    """A model's prices from its litellm cost-map entry; unknown when the map has no entry (or no price) for it.
+
+    ``litellm.get_model_info`` answers for a model missing from the map too (a newer Anthropic or Gemini
+    model gets its provider's defaults, with prices of 0): only an entry whose ``key`` is in ``cost_map``
+    is a price.
+    """
+    per_input, per_output = info.get("input_cost_per_token"), info.get("output_cost_per_token")
+    if info.get("key") not in cost_map or per_input is None or per_output is None:
+        return Pricing.unknown()
+    return Pricing(input_per_mtok=float(per_input) * 1e6, output_per_mtok=float(per_output) * 1e6)
+
+
 def effort_for_budget(thinking_budget: int) -> str:
     """Map a thinking-token budget to OpenAI-style ``reasoning_effort``: the default levels
     (256 / 1024 / 4096 thinking tokens) become ``low`` / ``medium`` / ``high``."""
@@ -91,7 +104,9 @@ class LiteLLMModel:
             or ``"openai/<alias>"`` with ``api_base`` for an OpenAI-compatible server.
         api_base: endpoint URL for self-hosted or proxy servers.
         api_key: key; by default litellm reads the provider's usual environment variable.
-        pricing: USD per million tokens; by default from litellm's bundled cost map (0 when unknown).
+        pricing: USD per million tokens; by default from litellm's bundled cost map. A model the map does not
+            list has no known price (``Pricing.unknown()``): a run with a dollar ceiling refuses it until it is
+            priced here (``Pricing.free()`` declares it free).
         timeout: seconds the server may stay silent (connect, or between bytes of the answer) before the
             call fails; a streamed answer may take longer as long as tokens keep arriving.
         max_retries: tries for failures that cannot have been billed (refused connections, HTTP 429, 5xx).
@@ -144,10 +159,9 @@ class LiteLLMModel:
                 self.api_key = NO_KEY
         info = self._model_info(litellm)
         self.context_window: int | None = info.get("max_input_tokens") or None
-        self.pricing = pricing or Pricing(
-            input_per_mtok=(info.get("input_cost_per_token") or 0.0) * 1e6,
-            output_per_mtok=(info.get("output_cost_per_token") or 0.0) * 1e6,
-        )
+        if pricing is not None and not isinstance(pricing, Pricing):
+            raise TypeError(f"LiteLLMModel(pricing=...) takes a Pricing, not {type(pricing).__name__}: {pricing!r}")
+        self.pricing: Pricing = pricing if pricing is not None else map_pricing(info, litellm.model_cost)
         self.supports_reasoning = bool(info.get("supports_reasoning"))
         params = litellm.get_supported_openai_params(model=model, custom_llm_provider=self.provider) or []
         # OpenAI's reasoning models refuse logprobs even though the provider lists the parameter.
@@ -340,6 +354,7 @@ class LiteLLMModel:
             output_tokens=out,
             cost_usd=self.pricing.cost(prompt, out),
             seconds=time.perf_counter() - started,
+            unpriced=not self.pricing.known,
         )
 
     def _worst_usage(self, request: ModelRequest, started: float) -> Usage:
@@ -350,6 +365,7 @@ class LiteLLMModel:
             output_tokens=request.max_tokens,
             cost_usd=self.pricing.cost(prompt, request.max_tokens),
             seconds=time.perf_counter() - started,
+            unpriced=not self.pricing.known,
         )
 
     def _text_tokens(self, text: str) -> int:
@@ -556,6 +572,7 @@ class LiteLLMModel:
             thinking_tokens=thinking_n,
             cost_usd=self.pricing.cost(prompt_n, completion_n),
             seconds=latency,
+            unpriced=not self.pricing.known,
         )
         reasons: dict[str, FinishReason] = {"stop": "stop", "length": "length", "tool_calls": "tool_calls"}
         reason = reasons.get(finish or "stop", "stop")

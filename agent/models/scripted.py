@@ -199,6 +199,7 @@ class ScriptedModel:
             thinking_tokens=len(thinking_tokens),
         )
         usage.cost_usd = self.pricing.cost(input_tokens, usage.output_tokens + usage.thinking_tokens)
+        usage.unpriced = not self.pricing.known
         latency = time.perf_counter() - started
         usage.seconds = latency
         return Completion(
