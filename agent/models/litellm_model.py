@@ -44,6 +44,7 @@ from thinkdial.models.base import (
     Usage,
 )
 from thinkdial.models.thinking import ThinkSplitter
+from thinkdial.text import encodable
 
 PROMPT_TOKEN_MARGIN = 1.10
 """Prompt counts for remote models are estimates; budgets reserve this factor on top."""
@@ -489,7 +490,7 @@ class LiteLLMModel:
         splitter.flush()
         thinking = (getattr(message, "reasoning_content", None) or "") + splitter.thinking
         tool_calls = [
-            ToolCall(id=c.id or f"call_{i}", name=c.function.name or "", arguments=c.function.arguments or "{}")
+            ToolCall(id=c.id or f"call_{i}", name=encodable(c.function.name or ""), arguments=encodable(c.function.arguments or "{}"))
             for i, c in enumerate(message.tool_calls or [])
         ]
         tokens = self._tokens(getattr(choice, "logprobs", None))
@@ -521,10 +522,10 @@ class LiteLLMModel:
             if piece:
                 reasoning += piece
                 progress.text += piece
-                on_delta("thinking", piece)
+                on_delta("thinking", encodable(piece))
             progress.text += delta.content or ""
             for kind, text in splitter.feed(delta.content or ""):
-                on_delta(kind, text)
+                on_delta(kind, encodable(text))
             for c in getattr(delta, "tool_calls", None) or []:
                 slot = calls.setdefault(c.index or 0, {"id": "", "name": "", "arguments": ""})
                 slot["id"] = c.id or slot["id"]
@@ -542,9 +543,9 @@ class LiteLLMModel:
         else:  # pragma: no cover - other litellm versions
             progress.finished = finish is not None
         for kind, text in splitter.flush():
-            on_delta(kind, text)
+            on_delta(kind, encodable(text))
         tool_calls = [
-            ToolCall(id=v["id"] or f"call_{i}", name=v["name"], arguments=v["arguments"] or "{}")
+            ToolCall(id=v["id"] or f"call_{i}", name=encodable(v["name"]), arguments=encodable(v["arguments"] or "{}"))
             for i, v in sorted(calls.items())
         ]
         return self._completion(
@@ -577,8 +578,8 @@ class LiteLLMModel:
         reasons: dict[str, FinishReason] = {"stop": "stop", "length": "length", "tool_calls": "tool_calls"}
         reason = reasons.get(finish or "stop", "stop")
         return Completion(
-            text=answer.strip(),
-            thinking=thinking.strip(),
+            text=encodable(answer.strip()),  # a JSON "\ud800" escape from the server has no UTF-8 form
+            thinking=encodable(thinking.strip()),
             tool_calls=tool_calls,
             usage=u,
             tokens=tokens,
