@@ -166,7 +166,7 @@ def _common_model_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--no-tools", action="store_true", help="do not give the agent the built-in calculator")
     p.add_argument("--config", help="TOML config file (default ~/.config/thinkdial/config.toml)")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.add_argument("--debug", action="store_true", help="show tracebacks and litellm's own log lines")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -564,6 +564,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_OK
     handler = COMMANDS[args.command]
+    if getattr(args, "debug", False):
+        os.environ.setdefault("THINKDIAL_DEBUG", "1")  # lets litellm's own log lines through (thinkdial.models.litellm_model)
     try:
         return handler(args)
     except KeyboardInterrupt:

@@ -62,10 +62,42 @@ MAX_RETRY_AFTER = 60.0
 """Longest ``Retry-After`` honoured; a server asking for more fails the call at once with its wait in the message."""
 
 
+LITELLM_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
+"""The loggers litellm writes to stderr through its own handler."""
+
+DEBUG_ENV = "THINKDIAL_DEBUG"
+"""Set (to anything but ``""`` or ``0``) to let litellm's own log lines through; ``thinkdial --debug`` sets it."""
+
+
+def litellm_logs_wanted() -> bool:
+    """Whether the user asked for litellm's log lines: ``THINKDIAL_DEBUG``, or litellm's own ``LITELLM_LOG``."""
+    return os.environ.get(DEBUG_ENV, "") not in ("", "0") or bool(os.environ.get("LITELLM_LOG"))
+
+
+def quiet_litellm_logs() -> None:
+    """Keep litellm's log lines off stderr unless debug output was asked for (:func:`litellm_logs_wanted`).
+
+    thinkdial reports every failure itself, in one line; litellm's own warnings (``LoggingWorker: event
+    loop changed ...`` from the second ``run_sync`` in a process on, cost-map notes) are noise to a user.
+    Idempotent; safe before litellm is imported (the loggers are created here and litellm adds its handler).
+    """
+    import logging
+
+    level = logging.NOTSET if litellm_logs_wanted() else logging.CRITICAL
+    for name in LITELLM_LOGGERS:
+        logger = logging.getLogger(name)
+        if level == logging.NOTSET:
+            if logger.level == logging.CRITICAL:  # quieted earlier by us: let the records through again
+                logger.setLevel(logging.NOTSET)
+        else:
+            logger.setLevel(level)
+
+
 def import_litellm() -> Any:
-    """Import litellm offline-safe: its bundled cost map, no telemetry, no retries of its own."""
+    """Import litellm offline-safe and quiet: its bundled cost map, no telemetry, no retries or log lines of its own."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     os.environ.setdefault("LITELLM_TELEMETRY", "False")
+    quiet_litellm_logs()
     import litellm
 
     litellm.telemetry = False
