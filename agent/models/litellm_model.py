@@ -43,6 +43,7 @@ from thinkdial.models.base import (
     ToolSpec,
     Usage,
 )
+from thinkdial.models.knobs import ThinkingKnobs, effort_for
 from thinkdial.models.thinking import ThinkSplitter
 from thinkdial.text import encodable
 
@@ -121,12 +122,8 @@ def map_pricing(info: dict[str, Any], cost_map: dict[str, Any]) -> Pricing:
 
 def effort_for_budget(thinking_budget: int) -> str:
     """Map a thinking-token budget to OpenAI-style ``reasoning_effort``: the default levels
-    (256 / 1024 / 4096 thinking tokens) become ``low`` / ``medium`` / ``high``."""
-    if thinking_budget <= 512:
-        return "low"
-    if thinking_budget <= 2048:
-        return "medium"
-    return "high"
+    (256 / 1024 / 4096 thinking tokens) become ``low`` / ``medium`` / ``high`` (see :mod:`thinkdial.models.knobs`)."""
+    return effort_for(thinking_budget)
 
 
 class LiteLLMModel:
@@ -196,7 +193,11 @@ class LiteLLMModel:
             raise TypeError(f"LiteLLMModel(pricing=...) takes a Pricing, not {type(pricing).__name__}: {pricing!r}")
         self.pricing: Pricing = pricing if pricing is not None else map_pricing(info, litellm.model_cost)
         self.supports_reasoning = bool(info.get("supports_reasoning"))
+        self.knobs = ThinkingKnobs.for_model(model, self.provider, info, listed=info.get("key") in litellm.model_cost)
+        """How this model takes a thinking budget on the wire (its provider family's knob)."""
         params = litellm.get_supported_openai_params(model=model, custom_llm_provider=self.provider) or []
+        self._params = frozenset(params)
+        """The OpenAI-style parameters litellm takes for this model (it refuses others: Anthropic has no ``seed``)."""
         # OpenAI's reasoning models refuse logprobs even though the provider lists the parameter.
         self.gives_logprobs = "logprobs" in params and not self.supports_reasoning
         self.supports_tools = "tools" in params
@@ -279,20 +280,17 @@ class LiteLLMModel:
             kwargs["api_base"] = self.api_base
         if self.api_key:
             kwargs["api_key"] = self.api_key
-        if request.thinking_budget and self.supports_reasoning:
-            if self.provider == "anthropic":
-                budget = max(1024, min(request.thinking_budget, request.max_tokens - 1))
-                kwargs["thinking"] = {"type": "enabled", "budget_tokens": budget}
-            else:
-                kwargs["reasoning_effort"] = effort_for_budget(request.thinking_budget)
-        elif not self.supports_reasoning:
+        if self.supports_reasoning:
+            # The family's own knob for this budget (none asked: its lowest setting); see thinkdial.models.knobs.
+            kwargs.update(self.knobs.params(request.thinking_budget, request.max_tokens))
+        else:
             # Reasoning models refuse sampling parameters; they answer without them.
             kwargs["temperature"] = request.temperature
-            if request.top_p < 1.0:
+            if request.top_p < 1.0 and "top_p" in self._params:
                 kwargs["top_p"] = request.top_p
-        if request.seed is not None:
+        if request.seed is not None and "seed" in self._params:
             kwargs["seed"] = request.seed
-        if request.stop:
+        if request.stop and "stop" in self._params:
             kwargs["stop"] = request.stop
         if request.logprobs and self.gives_logprobs:
             kwargs["logprobs"] = True
