@@ -35,7 +35,10 @@ def main() -> int:
     started = time.perf_counter()
     for seed in range(args.seed, args.seed + args.runs):
         case = generate(seed)
-        tally.add(case, run_case(case, time_limit=args.time_limit))
+        outcome = run_case(case, time_limit=args.time_limit)
+        if outcome.kind != "ok" and outcome.signature not in tally.failures:
+            print(f"new failure at seed {seed}: {outcome.signature} {outcome.detail[:120]}", file=sys.stderr, flush=True)
+        tally.add(case, outcome)
         if args.progress and tally.runs % args.progress == 0:
             print(f"{tally.runs} runs, {time.perf_counter() - started:.0f} s, {tally.kinds}", file=sys.stderr, flush=True)
     wall = time.perf_counter() - started
@@ -43,13 +46,17 @@ def main() -> int:
     failures = sorted(tally.failures.items(), key=lambda kv: -kv[1][0])
     for _sig, entry in failures:
         if args.shrink_runs:
-            entry[3], _ = shrink(entry[2], entry[1], time_limit=args.time_limit, max_runs=args.shrink_runs)
+            # A hang costs its whole time limit per try: shrink those with a tenth of the tries.
+            tries = args.shrink_runs // 10 if entry[1].kind == "hang" else args.shrink_runs
+            entry[3], _ = shrink(entry[2], entry[1], time_limit=args.time_limit, max_runs=tries)
 
     crossings = tally.kinds.get("crossing", 0)
-    unexpected = sum(n for k, n in tally.kinds.items() if k not in ("ok", "crossing"))
-    print(f"| runs | ceiling crossings | unexpected exceptions | hangs (> {args.time_limit:g} s) | slowest run | wall |")
-    print("|---|---|---|---|---|---|")
-    print(f"| {tally.runs} | {crossings} | {tally.kinds.get('exception', 0) + tally.kinds.get('bad_result', 0)} | "
+    unexpected = sum(n for k, n in tally.kinds.items() if k != "ok")
+    print(f"| runs | ceiling crossings (tokens, cost, steps) | time-ceiling overshoots (> {0.5:g} s) | unexpected exceptions | "
+          f"hangs (> {args.time_limit:g} s) | slowest run | wall |")
+    print("|---|---|---|---|---|---|---|")
+    print(f"| {tally.runs} | {crossings} | {tally.kinds.get('overtime', 0)} | "
+          f"{tally.kinds.get('exception', 0) + tally.kinds.get('bad_result', 0)} | "
           f"{tally.kinds.get('hang', 0)} | {tally.slowest[0]:.2f} s (seed {tally.slowest[1]}) | {wall:.0f} s |")
     ends = ", ".join(f"{k} {v}" for k, v in sorted(tally.stops.items(), key=lambda kv: -kv[1]))
     print(f"\nSound runs ended: {ends} ('raised' = a documented exception: strict budget, unpriced model).")

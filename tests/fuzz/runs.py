@@ -441,8 +441,9 @@ class Outcome:
     """How one run ended. ``kind`` is ``"ok"`` for a sound run, else the failure's kind."""
 
     kind: str
-    """``ok``, ``exception`` (an undocumented exception), ``crossing`` (a ceiling crossed), ``hang`` (past the time
-    bound), ``bad_result`` (an undocumented stop_reason or a malformed result)."""
+    """``ok``, ``exception`` (an undocumented exception), ``crossing`` (a token, cost or step ceiling crossed),
+    ``overtime`` (ended more than :data:`SECONDS_SLACK` past ``max_seconds``), ``hang`` (past the time bound),
+    ``bad_result`` (an undocumented stop_reason or a malformed result)."""
     seconds: float
     stop_reason: str = ""
     detail: str = ""
@@ -535,10 +536,11 @@ def run_case(case: Case, *, time_limit: float = 3.0, workdir: Path | None = None
             crossed.append(f"cost: {usage.cost_usd:.9f} > {ceiling.max_cost_usd:.9f}")
         if ceiling.max_steps is not None and steps > ceiling.max_steps:
             crossed.append(f"steps: {steps} > {ceiling.max_steps}")
-        if ceiling.max_seconds is not None and seconds > ceiling.max_seconds + SECONDS_SLACK:
-            crossed.append(f"seconds: {seconds:.2f} > {ceiling.max_seconds:.2f}")
         if crossed:
             return Outcome("crossing", seconds, detail="; ".join(crossed))
+        if ceiling.max_seconds is not None and seconds > ceiling.max_seconds + SECONDS_SLACK:
+            # The time ceiling cancels calls in flight; CPU work between calls (the checks) cannot be interrupted.
+            return Outcome("overtime", seconds, detail=f"seconds: {seconds:.2f} > {ceiling.max_seconds:.2f}")
         if result is None:
             return Outcome("ok", seconds, stop_reason="raised")
         problem = ""
