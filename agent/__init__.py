@@ -12,11 +12,13 @@ if __name__ != "thinkdial":
         "(install the project with `pip install -e .`)."
     )
 
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (``import thinkdial`` stays instant)
 
 __all__ = ["Agent", "Budget", "RunResult", "Step", "tool"]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from thinkdial.agent import Agent
     from thinkdial.budget import Budget
     from thinkdial.result import RunResult, Step

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from thinkdial.budget import Budget, Ledger
+from thinkdial.budget import Budget, Ledger, require_prices
 from thinkdial.controller import RunController
-from thinkdial.models.base import Message, Model, ToolSpec
+from thinkdial.models.base import Message, Model, Pricing, ToolSpec
 from thinkdial.models.resolve import resolve_model
 from thinkdial.policies.checks import Check, default_checks
 from thinkdial.policies.estimate.difficulty import DifficultyEstimator
@@ -95,6 +95,9 @@ class Agent:
         workspace: folder that workspace tools are confined to.
         seed: seed of every sampled call (greedy calls are deterministic anyway).
         api_base, api_key, n_gpu_layers: passed to model resolution for models given as strings.
+        prices: prices of remote models given as strings, by litellm name (``{"openai/my-model":
+            Pricing(input_per_mtok=0.5, output_per_mtok=1.5)}``; ``Pricing.free()`` declares one free). A run
+            with a dollar ceiling refuses to start while any model it may call has no known price.
     """
 
     def __init__(
@@ -120,6 +123,7 @@ class Agent:
         api_base: str | None = None,
         api_key: str | None = None,
         n_gpu_layers: int | str = "auto",
+        prices: Mapping[str, Pricing] | None = None,
     ) -> None:
         for argument, spec in (("fast", fast), ("thinker", thinker), ("verifier", verifier)):
             _check_model(argument, spec)
@@ -141,8 +145,13 @@ class Agent:
         self.thinking: ThinkingSettings = _settings("thinking", ThinkingSettings, thinking, "strategy")
         self.estimate: EstimateSettings = _settings("estimate", EstimateSettings, estimate, "mode")
         self.verify: VerifySettings = _settings("verify", VerifySettings, verify, "mode")
+        if prices is not None and not (
+            isinstance(prices, Mapping) and all(isinstance(k, str) and isinstance(v, Pricing) for k, v in prices.items())
+        ):
+            raise TypeError(f"Agent(prices=...) takes a dict of model name -> Pricing, e.g. {{'openai/my-model': Pricing.free()}}, not {prices!r}")
         self.policy = get_policy(policy)
-        options: dict[str, Any] = {"api_base": api_base, "api_key": api_key, "n_gpu_layers": n_gpu_layers}
+        options: dict[str, Any] = {"api_base": api_base, "api_key": api_key, "n_gpu_layers": n_gpu_layers,
+                                   "prices": dict(prices or {})}
         self.fast: Model = resolve_model(fast, **options)
         self.thinker: Model = self.fast if thinker is None else resolve_model(thinker, **options)
         self.verifier: Model = self.thinker if verifier is None else resolve_model(verifier, **options)
@@ -159,6 +168,13 @@ class Agent:
         self.output_retries = output_retries
         self.workspace = Path(workspace) if workspace else None
         self.seed = seed
+
+    def callable_models(self) -> list[Model]:
+        """The models a run may call: fast and thinker, and the verifier when answers are verified."""
+        models = [self.fast, self.thinker]
+        if self.verify.mode != "never":
+            models.append(self.verifier)
+        return models
 
     def settings(self, policy: RoutingPolicy | None = None) -> RunSettings:
         """The frozen settings one run sees."""
@@ -185,6 +201,11 @@ class Agent:
         """Run ``task`` to a final answer or a ceiling. ``on_event`` sees every trace event.
 
         ``history`` continues a conversation: pass a previous ``RunResult.messages``.
+
+        Raises:
+            UnpricedModelError: the budget has ``max_cost_usd`` and a model the run may call has no known
+                price (nothing is called; the message says how to price it).
+            BudgetExceededError: a ceiling was hit under ``Budget(strict=True)``.
         """
         if not isinstance(task, str) or not task.strip():
             raise ValueError(f"run(task=...) needs a non-empty string, got {task!r}")
@@ -193,6 +214,8 @@ class Agent:
         if not all(isinstance(m, Message) for m in history):
             raise TypeError("run(history=...) takes Message objects, e.g. a previous RunResult.messages")
         run_policy = get_policy(policy) if policy is not None else self.policy
+        ceiling = budget or self.budget or DEFAULT_BUDGET
+        require_prices(ceiling, self.callable_models())
         writer = TraceWriter(trace) if trace else None
 
         def emit(event: Any) -> None:
@@ -201,7 +224,6 @@ class Agent:
             if on_event is not None:
                 on_event(event)
 
-        ceiling = budget or self.budget or DEFAULT_BUDGET
         controller = RunController(self.settings(run_policy), task, Ledger(ceiling), run_policy, emit, list(history))
         try:
             return await controller.run()

@@ -4,16 +4,23 @@ The ledger is asked before every model call. It prices the call's worst case
 (its prompt plus its whole ``max_tokens``, thinking included, billed as
 output) and answers with the largest ``max_tokens`` that cannot cross any
 ceiling, or refuses the call. After the call it records what was really spent.
+
+A dollar ceiling fails closed: a model with no known price
+(:attr:`Pricing.known` false) is refused before a run starts
+(:func:`require_prices`) and before each call, and a reply whose usage could
+not be priced (:attr:`Usage.unpriced`) stops the run instead of counting as free.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from pydantic import BaseModel, Field
 
+from thinkdial.errors import UnpricedModelError
 from thinkdial.models.base import Pricing, Usage
 
 
@@ -47,6 +54,57 @@ class CallPlan(BaseModel):
     allowed: bool
     max_tokens: int
     reason: str = ""
+
+
+def _members(model: Any) -> list[Any]:
+    """A model and, for a model list, each member (any member may answer a call)."""
+    members = getattr(model, "models", None)
+    if isinstance(members, list) and members:
+        return [m for member in members for m in _members(member)]
+    return [model]
+
+
+def unpriced_model_names(models: Iterable[Any]) -> list[str]:
+    """Names of the models (model-list members included) whose price is unknown, in order, once each."""
+    names: list[str] = []
+    for model in models:
+        for member in _members(model):
+            pricing = getattr(member, "pricing", None)
+            if not isinstance(pricing, Pricing) or not pricing.known:
+                name = str(getattr(member, "name", type(member).__name__))
+                if name not in names:
+                    names.append(name)
+    return names
+
+
+def unpriced_error(names: list[str], ceiling: float | None, *, what: str = "") -> UnpricedModelError:
+    """The refusal for a dollar ceiling over models with no known price: the problem and every way to fix it."""
+    which = ", ".join(names)
+    example = names[0] if names else "provider/model"
+    problem = (
+        f"A dollar ceiling (max_cost_usd={ceiling:g}) cannot be enforced: {what or 'no price is known for'} {which} "
+        "(not in litellm's cost map and not priced)."
+    )
+    fix = (
+        f"Price it: LiteLLMModel({example!r}, ..., pricing=Pricing(input_per_mtok=..., output_per_mtok=...)), "
+        f"Agent(prices={{{example!r}: Pricing(...)}}), or a [prices.\"{example}\"] table with input_per_mtok and "
+        "output_per_mtok in the config; declare it free with Pricing.free() (or both prices 0); or drop the dollar ceiling."
+    )
+    return UnpricedModelError(problem, fix)
+
+
+def require_prices(budget: Budget, models: Iterable[Any]) -> None:
+    """Refuse a dollar ceiling over any model with no known price (before anything is called).
+
+    Raises:
+        UnpricedModelError: ``budget.max_cost_usd`` is set and a model (or a member of a model list) has
+            ``pricing.known`` false. The message names the models and the ways to price them.
+    """
+    if budget.max_cost_usd is None:
+        return
+    names = unpriced_model_names(models)
+    if names:
+        raise unpriced_error(names, budget.max_cost_usd)
 
 
 class Ledger:
@@ -90,8 +148,14 @@ class Ledger:
                 bound = by_cost if bound is None else min(bound, by_cost)
         return bound
 
-    def plan(self, pricing: Pricing, prompt_tokens: int, max_tokens: int, min_tokens: int = 1) -> CallPlan:
-        """Shrink ``max_tokens`` so the call's worst case fits, or refuse it."""
+    def plan(self, pricing: Pricing, prompt_tokens: int, max_tokens: int, min_tokens: int = 1, *, model: str = "") -> CallPlan:
+        """Shrink ``max_tokens`` so the call's worst case fits, or refuse it.
+
+        Raises:
+            UnpricedModelError: a dollar ceiling is set and ``pricing`` is unknown (``model`` names it).
+        """
+        if not pricing.known and self.budget.max_cost_usd is not None:
+            raise unpriced_error([model or "this model"], self.budget.max_cost_usd)
         left = self.remaining()
         if left.seconds is not None and left.seconds <= 0:
             return CallPlan(allowed=False, max_tokens=0, reason="time ceiling reached")
@@ -107,8 +171,18 @@ class Ledger:
         reason = "" if allowed == max_tokens else f"max_tokens shrunk from {max_tokens} to {allowed} to fit the ceiling"
         return CallPlan(allowed=True, max_tokens=allowed, reason=reason)
 
-    def record(self, usage: Usage) -> None:
+    def record(self, usage: Usage, *, model: str = "") -> None:
+        """Book what a call spent.
+
+        Raises:
+            UnpricedModelError: a dollar ceiling is set and ``usage`` could not be priced. Its tokens are
+                booked (the token ceiling still counts them); its cost is not known, so the run must stop.
+        """
         self.spent = self.spent + usage
+        if usage.unpriced and self.budget.max_cost_usd is not None:
+            raise unpriced_error(
+                [model or "a model"], self.budget.max_cost_usd, what="a reply's cost could not be counted: no price is known for"
+            )
 
     def charge_worst_case(self, pricing: Pricing, prompt_tokens: int, max_tokens: int) -> Usage:
         """Record a call whose real usage is unknown (cancelled mid-flight) at its reserved worst case."""
@@ -116,6 +190,7 @@ class Ledger:
             input_tokens=prompt_tokens,
             output_tokens=max_tokens,
             cost_usd=pricing.cost(prompt_tokens, max_tokens),
+            unpriced=not pricing.known,
         )
-        self.record(usage)
+        self.spent = self.spent + usage
         return usage

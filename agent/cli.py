@@ -12,13 +12,13 @@ interrupted (Ctrl+C).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
 
-from thinkdial.policies.routing import POLICY_NAMES
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: building the parser imports argparse only
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any
 
 EXIT_OK = 0
 """An answer was printed (a non-strict ceiling stop included)."""
@@ -48,6 +48,62 @@ def _version() -> str:
         return version("thinkdial")
     except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
         return "unknown"
+
+
+def _columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size`` reads it ($COLUMNS, then the terminal, else 80)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, told the width up front: left to itself it imports shutil (4 ms) to ask."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(prog, indent_increment, max_help_position, width if width is not None else max(_columns() - 2, 11),
+                         **kwargs)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` with :class:`_HelpFormatter`; ``add_subparsers`` makes every subcommand one too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: reads the installed version only when asked (importlib.metadata is slow to import)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, help: str | None = None) -> None:  # noqa: A002
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option_string: str | None = None) -> None:
+        sys.stdout.write(f"thinkdial {_version()}\n")
+        parser.exit()
+
+
+POLICY_HELP = "routing policy: adaptive, fast or think"
+"""``--policy``'s help. The names are checked when the flag is given, so building the parser imports no policy code;
+a test keeps this list equal to ``thinkdial.policies.routing.POLICY_NAMES``."""
+
+
+def _policy_arg(text: str) -> str:
+    """An argparse type for ``--policy``: one of the built-in policy names."""
+    from thinkdial.policies.routing import POLICY_NAMES
+
+    if text not in POLICY_NAMES:
+        raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from {', '.join(map(repr, POLICY_NAMES))})")
+    return text
 
 
 def _number(kind: Callable[[str], Any], *, minimum: float, strict: bool = False) -> Callable[[str], Any]:
@@ -103,23 +159,23 @@ def _common_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--n-gpu-layers", type=_gpu_layers_arg, default=None, help="layers to offload for local models: -1 all, 0 none, 'auto'"
     )
-    p.add_argument("--policy", choices=POLICY_NAMES, default=None, help="routing policy")
+    p.add_argument("--policy", type=_policy_arg, default=None, metavar="P", help=POLICY_HELP)
     p.add_argument("--max-cost", type=_number(float, minimum=0), metavar="USD", help="cost ceiling for the task")
     p.add_argument(
         "--max-tokens", type=_number(int, minimum=0), metavar="N", help="token ceiling (input+output+thinking, all calls)"
     )
     p.add_argument("--no-tools", action="store_true", help="do not give the agent the built-in calculator")
     p.add_argument("--config", help="TOML config file (default ~/.config/thinkdial/config.toml)")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.add_argument("--debug", action="store_true", help="show tracebacks and litellm's own log lines")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="thinkdial",
         description="Agents that think only as hard as each step needs, within a cost ceiling.",
         epilog=EXIT_CODES_HELP,
     )
-    parser.add_argument("--version", action="version", version=f"thinkdial {_version()}")
+    parser.add_argument("--version", action=_VersionAction, help="show the installed version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run one task and print the answer", epilog=EXIT_CODES_HELP)
@@ -143,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     _bench_arguments(bench)
 
     calibrate = sub.add_parser("calibrate", help="fit the difficulty estimate to your fast model (labelled or not)")
-    from thinkdial.calibrate import add_arguments as _calibrate_arguments  # argparse only: stays instant
+    from thinkdial.calibrate_args import add_arguments as _calibrate_arguments  # argparse only: stays instant
 
     _calibrate_arguments(calibrate)
 
@@ -253,7 +309,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     budget = _budget(args, config)
     pricing = Pricing(**config.prices.model_dump())
-    options = {**_model_options(args, config), "pricing": pricing}
+    options = {**_model_options(args, config), "pricing": pricing, "prices": config.prices.remote()}
     fast = resolve_model(args.fast or config.models.fast, **options)
     thinker_spec = args.thinker or config.models.thinker
     thinker = resolve_model(thinker_spec, **options) if thinker_spec else fast
@@ -271,6 +327,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         if live is not None:
             live.close()
     if args.json:
+        import json
+
         from thinkdial.trace import SCHEMA_VERSION
 
         print(json.dumps({"schema_version": SCHEMA_VERSION, **result.to_json_dict()}, default=str))
@@ -450,7 +508,7 @@ def chat_arguments(args: argparse.Namespace, config: Any) -> dict[str, Any]:
         "max_tokens": args.max_tokens if args.max_tokens is not None else config.budget.max_tokens,
         "policy": args.policy or config.policy.name,
         "resume": args.resume,
-        "agent_options": {**_model_options(args, config), "tools": _default_tools(args)},
+        "agent_options": {**_model_options(args, config), "tools": _default_tools(args), "prices": config.prices.remote()},
     }
 
 
@@ -489,11 +547,11 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def _exit_code(exc: BaseException) -> int:
     """The exit code for an exception that ended a command."""
-    from thinkdial.errors import BudgetExceededError, ConfigError, ModelFileError, UnknownModelError
+    from thinkdial.errors import BudgetExceededError, ConfigError, ModelFileError, UnknownModelError, UnpricedModelError
 
     if isinstance(exc, BudgetExceededError):
         return EXIT_BUDGET
-    if isinstance(exc, (UsageError, ConfigError, ModelFileError, UnknownModelError)):
+    if isinstance(exc, (UsageError, ConfigError, ModelFileError, UnknownModelError, UnpricedModelError)):
         return EXIT_USAGE
     return EXIT_FAILED
 
@@ -506,6 +564,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_OK
     handler = COMMANDS[args.command]
+    if getattr(args, "debug", False):
+        os.environ.setdefault("THINKDIAL_DEBUG", "1")  # lets litellm's own log lines through (thinkdial.models.litellm_model)
     try:
         return handler(args)
     except KeyboardInterrupt:

@@ -12,6 +12,10 @@ Example::
     input_per_mtok = 0.0
     output_per_mtok = 0.0
 
+    [prices."openai/my-model"] # a remote model litellm's cost map does not know (0 and 0 = free)
+    input_per_mtok = 0.5
+    output_per_mtok = 1.5
+
     [budget]
     max_cost_usd = 0.05
     max_tokens = 8000
@@ -33,7 +37,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from thinkdial.errors import ConfigError, ThinkdialError
 
@@ -54,18 +58,46 @@ class ModelsConfig(_Section):
     n_gpu_layers: int | str = "auto"
 
 
+def _finite_price(v: float) -> float:
+    if not math.isfinite(v):
+        raise ValueError("must be a finite number")
+    return v
+
+
+class ModelPriceConfig(_Section):
+    """``[prices."provider/model"]``: one remote model's prices. Both keys are required (0 and 0 declares it free)."""
+
+    input_per_mtok: float = Field(ge=0)
+    output_per_mtok: float = Field(ge=0)
+
+    _finite = field_validator("input_per_mtok", "output_per_mtok")(_finite_price)
+
+
 class PricesConfig(_Section):
-    """``[prices]``: USD per million tokens for local models."""
+    """``[prices]``: USD per million tokens for local models; ``[prices."name"]`` tables price remote models by name."""
 
     input_per_mtok: float = Field(default=0.0, ge=0)
     output_per_mtok: float = Field(default=0.0, ge=0)
+    models: dict[str, ModelPriceConfig] = Field(default_factory=dict, exclude=True)
+    """Remote models by litellm name (the ``[prices."name"]`` tables); not part of the local prices."""
 
-    @field_validator("input_per_mtok", "output_per_mtok")
+    _finite = field_validator("input_per_mtok", "output_per_mtok")(_finite_price)
+
+    @model_validator(mode="before")
     @classmethod
-    def _finite(cls, v: float) -> float:
-        if not math.isfinite(v):
-            raise ValueError("must be a finite number")
-        return v
+    def _model_tables(cls, data: Any) -> Any:
+        """``[prices."openai/x"]`` tables arrive as dict values among the local keys: gather them under ``models``."""
+        if isinstance(data, dict) and "models" not in data:
+            tables = {k: v for k, v in data.items() if isinstance(v, dict)}
+            if tables:
+                data = {**{k: v for k, v in data.items() if k not in tables}, "models": tables}
+        return data
+
+    def remote(self) -> dict[str, Any]:
+        """The ``[prices."name"]`` tables as :class:`~thinkdial.models.base.Pricing` objects, by model name."""
+        from thinkdial.models.base import Pricing
+
+        return {name: Pricing(input_per_mtok=p.input_per_mtok, output_per_mtok=p.output_per_mtok) for name, p in self.models.items()}
 
 
 class BudgetConfig(_Section):
@@ -139,6 +171,8 @@ def parse_config(data: dict[str, Any], text: str = "", where: str = "config") ->
 
 def _describe(err: Any, text: str) -> str:
     loc = tuple(str(p) for p in err["loc"])
+    if len(loc) >= 3 and loc[:2] == ("prices", "models"):
+        return _describe_model_price(err, loc[2], loc[3] if len(loc) > 3 else "", text)
     section, key = (loc[0], loc[1]) if len(loc) >= 2 else (None, loc[0] if loc else "")
     line = find_line(text, section, key)
     at = f"line {line}: " if line else ""
@@ -156,32 +190,64 @@ def _describe(err: Any, text: str) -> str:
     return f"{at}{dotted} {msg[0].lower() + msg[1:]} (got {got!r})"
 
 
+def _describe_model_price(err: Any, model: str, key: str, text: str) -> str:
+    """A problem inside a ``[prices."name"]`` table, naming the table and the line."""
+    table = f'[prices."{model}"]'
+    line = find_line(text, ("prices", model), key) if key else None
+    if line is None:
+        line = find_line(text, None, ("prices", model))
+    at = f"line {line}: " if line else ""
+    if err["type"] == "extra_forbidden":
+        known = list(ModelPriceConfig.model_fields)
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
+        return f"{at}unknown key '{key}' in {table}" + (f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(known)})")
+    if err["type"] == "missing":
+        return f"{at}{table} needs {key} (give both input_per_mtok and output_per_mtok; 0 and 0 declares the model free)"
+    if err["type"] in ("model_type", "dict_type"):
+        return f"{at}{table} must be a table with input_per_mtok and output_per_mtok"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"{at}{table} {key} {msg[0].lower() + msg[1:]} (got {err.get('input')!r})"
+
+
 def _known_keys(section: str | None) -> list[str]:
     if section is None:
         return list(Config.model_fields)
     field = Config.model_fields.get(section)
     annotation = field.annotation if field is not None else None
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return list(annotation.model_fields)
+        return [name for name, f in annotation.model_fields.items() if not f.exclude]
     return []
 
 
 _HEADER = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(#.*)?$")
+_HEADER_PART = re.compile(r"""\s*(?:"[^"]*"|'[^']*'|[^.]+)\s*""")
 
 
-def find_line(text: str, section: str | None, key: str) -> int | None:
-    """The 1-based line of ``key`` inside ``[section]`` (or of the ``[key]`` header), or None."""
-    current: str | None = None
-    key_re = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+def _header_parts(header: str) -> tuple[str, ...]:
+    """``prices."openai/gpt-4.1"`` -> ``("prices", "openai/gpt-4.1")``: dots inside quotes do not split."""
+    return tuple(part.strip().strip("\"'") for part in _HEADER_PART.findall(header))
+
+
+def find_line(text: str, section: str | tuple[str, ...] | None, key: str | tuple[str, ...]) -> int | None:
+    """The 1-based line of ``key`` inside ``[section]`` (or of the ``[key]`` header), or None.
+
+    A nested table is a tuple of its parts: ``find_line(text, ("prices", "openai/x"), "input_per_mtok")``.
+    """
+    want = (section,) if isinstance(section, str) else section
+    header_key = (key,) if isinstance(key, str) else key
+    current: tuple[str, ...] | None = None
+    key_re = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=") if isinstance(key, str) else None
     for number, raw in enumerate(text.splitlines(), start=1):
         header = _HEADER.match(raw)
         if header:
-            current = header.group(1).strip().strip("\"'")
-            if section is None and current == key:
+            current = _header_parts(header.group(1))
+            if section is None and current == header_key:
                 return number
             continue
-        if current == section and key_re.match(raw):
+        if key_re is None:
+            continue
+        if want is not None and current == want and key_re.match(raw):
             return number
-        if section is not None and current is None and re.match(rf"^\s*{re.escape(section)}\.{re.escape(key)}\s*=", raw):
+        if isinstance(section, str) and current is None and re.match(rf"^\s*{re.escape(section)}\.{re.escape(str(key))}\s*=", raw):
             return number
     return None

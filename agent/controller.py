@@ -80,6 +80,11 @@ class RunController:
                     output_value, stop_reason, message = await structured(ctx, messages, output)
                 except BudgetStop as stop:
                     stop_reason, message = "budget", f"{stop} (while producing the structured output)"
+                    if ctx.ledger.budget.strict:
+                        ctx.emit(Final(output=output, stop_reason="budget", usage=self._usage(), message=message))
+                        raise BudgetExceededError(message, "Raise the ceiling or pass strict=False to get the best answer so far.") from None
+                except ThinkdialError as err:  # a model failure while structuring ends the run like any other
+                    stop_reason, message = "error", f"{err} (while producing the structured output)"
         except asyncio.CancelledError:
             ctx.emit(Final(output=ctx.state.best, stop_reason="cancelled", usage=self._usage(), message="the run was cancelled",
                            step=ctx.state.step_no))

@@ -116,5 +116,13 @@ class ConfigError(ThinkdialError):
     """The configuration file is invalid: an unknown key, a wrong type or an out-of-range value."""
 
 
+class UnpricedModelError(ThinkdialError):
+    """A dollar ceiling was set, but a model the run may call (or a reply it got) has no known price.
+
+    Raised before the run starts (nothing is called), or when a reply's usage cannot be priced; a
+    ceiling that cannot be counted is refused, never treated as free.
+    """
+
+
 class BudgetExceededError(ThinkdialError):
     """Raised instead of stopping quietly when a run is in strict budget mode."""

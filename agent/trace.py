@@ -194,9 +194,16 @@ class TraceWriter:
         self._fh.flush()
 
     def write(self, event: BaseModel) -> None:
+        """Append ``event`` as one JSON line (text a model wrote that has no UTF-8 form is written with U+FFFD)."""
         if isinstance(event, TextDelta) and not self.include_deltas:
             return
-        self._fh.write(event.model_dump_json() + "\n")
+        try:
+            line = event.model_dump_json()
+        except ValueError:  # pydantic's serializer refuses lone surrogates (PydanticSerializationError)
+            from thinkdial.text import encodable_data
+
+            line = type(event).model_validate(encodable_data(event.model_dump())).model_dump_json()
+        self._fh.write(line + "\n")
         self._fh.flush()
 
     def close(self) -> None:

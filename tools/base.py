@@ -327,6 +327,16 @@ class Tool(Generic[P, R]):
                     f"({exc.msg}: line {exc.lineno} column {exc.colno}) in: {snippet}\n"
                     f"Send one JSON object like {self._example()}."
                 ) from None
+            except RecursionError:  # nested deeper than the JSON decoder's recursion limit
+                raise _BadArguments(
+                    f"The arguments for tool '{self.name}' are nested too deeply to read. "
+                    f"Send one flat JSON object like {self._example()}."
+                ) from None
+            except ValueError as exc:  # an integer beyond Python's int-string limit (over 4300 digits)
+                raise _BadArguments(
+                    f"The arguments for tool '{self.name}' could not be read: {exc}. "
+                    f"Send one JSON object like {self._example()}, with numbers of at most 4300 digits."
+                ) from None
         if not isinstance(data, dict):
             raise _BadArguments(
                 f"The arguments for tool '{self.name}' must be a JSON object, got {_json_kind(data)}. "

@@ -8,7 +8,7 @@ Names load on first use, so ``thinkdial --help`` (which builds the ``bench`` par
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: ``thinkdial --help`` imports this package
 
 __all__ = [
     "BenchOptions",
@@ -27,6 +27,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from thinkdial.benchmark.graders import Grade, extract_number, grade, grade_detail, normalize
     from thinkdial.benchmark.runner import BenchOptions, run_bench
     from thinkdial.benchmark.tasks import Task, TaskFileError, builtin_suites, load_tasks, parse_task, resolve_suite

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing or pathlib: ``thinkdial --help`` builds this parser
 
 if TYPE_CHECKING:
     from thinkdial.benchmark.runner import BenchOptions
@@ -84,6 +84,8 @@ def options_from_args(args: argparse.Namespace) -> BenchOptions:
     n_gpu: int | str | None = args.n_gpu_layers
     if n_gpu is not None and n_gpu != "auto":
         n_gpu = int(n_gpu)
+    from pathlib import Path
+
     return BenchOptions(
         suite=suite,
         fast=args.fast,
@@ -110,6 +112,8 @@ def options_from_args(args: argparse.Namespace) -> BenchOptions:
 
 def main(args: argparse.Namespace) -> int:
     """Run ``thinkdial bench`` from parsed arguments; returns the exit status."""
+    from pathlib import Path
+
     from thinkdial.benchmark.report import print_report
     from thinkdial.benchmark.runner import BenchError, run_bench
     from thinkdial.benchmark.tasks import TaskFileError

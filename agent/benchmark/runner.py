@@ -215,6 +215,7 @@ class _Runner:
 
             config = load_config(o.config)
             options["pricing"] = Pricing(**config.prices.model_dump())
+            options["prices"] = config.prices.remote()
             fast_spec = o.fast or config.models.fast
             thinker_spec = o.thinker or config.models.thinker
             if o.n_gpu_layers is None:
@@ -223,12 +224,14 @@ class _Runner:
             options["api_base"] = o.api_base or config.models.api_base
         except Exception:  # noqa: BLE001 - no usable config: plain defaults
             options.pop("pricing", None)
+            options.pop("prices", None)
             fast_spec, thinker_spec = o.fast or "embedded", o.thinker
         try:
             fast = resolve_model(fast_spec, **options)
             thinker = resolve_model(thinker_spec, **options) if thinker_spec else fast
         except TypeError:  # a resolver without one of the options
             options.pop("pricing", None)
+            options.pop("prices", None)
             fast = resolve_model(fast_spec, **options)
             thinker = resolve_model(thinker_spec, **options) if thinker_spec else fast
         return Agent(fast=fast, thinker=thinker, tools=[calculator] if o.tools else [])

@@ -72,6 +72,8 @@ class Usage(BaseModel):
     thinking_tokens: int = 0
     cost_usd: float = 0.0
     seconds: float = 0.0
+    unpriced: bool = False
+    """Some of these tokens have no known price (``cost_usd`` counts them as free): a dollar ceiling refuses them."""
 
     @property
     def total_tokens(self) -> int:
@@ -84,6 +86,7 @@ class Usage(BaseModel):
             thinking_tokens=self.thinking_tokens + other.thinking_tokens,
             cost_usd=self.cost_usd + other.cost_usd,
             seconds=self.seconds + other.seconds,
+            unpriced=self.unpriced or other.unpriced,
         )
 
 
@@ -143,12 +146,32 @@ class ModelRequest(BaseModel):
 
 
 class Pricing(BaseModel):
-    """USD per million tokens."""
+    """USD per million tokens.
 
-    input_per_mtok: float = 0.0
-    output_per_mtok: float = 0.0
+    ``known=False`` says no price is known (a remote model missing from litellm's cost map and priced by
+    nobody): :meth:`cost` then returns 0, and a run with a dollar ceiling refuses the model rather than
+    count it as free. ``Pricing()`` (both prices 0) is a declared free model; :meth:`free` spells it out.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    input_per_mtok: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    output_per_mtok: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    known: bool = True
+    """False when nobody priced the model: its spend cannot be held to a dollar ceiling."""
+
+    @classmethod
+    def free(cls) -> Pricing:
+        """A model declared free (a self-hosted server you do not pay per token)."""
+        return cls()
+
+    @classmethod
+    def unknown(cls) -> Pricing:
+        """No price is known: counted as 0, refused under a dollar ceiling."""
+        return cls(known=False)
 
     def cost(self, input_tokens: int, output_tokens: int) -> float:
+        """USD for these tokens (0 when the price is unknown: check :attr:`known`)."""
         return (input_tokens * self.input_per_mtok + output_tokens * self.output_per_mtok) / 1e6
 
 

@@ -70,10 +70,13 @@ class FallbackModel:
 
     @property
     def pricing(self) -> Pricing:
-        """The dearest member's prices: the ledger's worst case before a call must hold whichever member answers."""
+        """The dearest member's prices: the ledger's worst case before a call must hold whichever member answers.
+
+        Unknown when any member's price is unknown (that member's spend could not be counted)."""
         return Pricing(
             input_per_mtok=max(m.pricing.input_per_mtok for m in self.models),
             output_per_mtok=max(m.pricing.output_per_mtok for m in self.models),
+            known=all(m.pricing.known for m in self.models),
         )
 
     @pricing.setter

@@ -43,7 +43,9 @@ from thinkdial.models.base import (
     ToolSpec,
     Usage,
 )
+from thinkdial.models.knobs import ThinkingKnobs, effort_for
 from thinkdial.models.thinking import ThinkSplitter
+from thinkdial.text import encodable
 
 PROMPT_TOKEN_MARGIN = 1.10
 """Prompt counts for remote models are estimates; budgets reserve this factor on top."""
@@ -61,10 +63,42 @@ MAX_RETRY_AFTER = 60.0
 """Longest ``Retry-After`` honoured; a server asking for more fails the call at once with its wait in the message."""
 
 
+LITELLM_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
+"""The loggers litellm writes to stderr through its own handler."""
+
+DEBUG_ENV = "THINKDIAL_DEBUG"
+"""Set (to anything but ``""`` or ``0``) to let litellm's own log lines through; ``thinkdial --debug`` sets it."""
+
+
+def litellm_logs_wanted() -> bool:
+    """Whether the user asked for litellm's log lines: ``THINKDIAL_DEBUG``, or litellm's own ``LITELLM_LOG``."""
+    return os.environ.get(DEBUG_ENV, "") not in ("", "0") or bool(os.environ.get("LITELLM_LOG"))
+
+
+def quiet_litellm_logs() -> None:
+    """Keep litellm's log lines off stderr unless debug output was asked for (:func:`litellm_logs_wanted`).
+
+    thinkdial reports every failure itself, in one line; litellm's own warnings (``LoggingWorker: event
+    loop changed ...`` from the second ``run_sync`` in a process on, cost-map notes) are noise to a user.
+    Idempotent; safe before litellm is imported (the loggers are created here and litellm adds its handler).
+    """
+    import logging
+
+    level = logging.NOTSET if litellm_logs_wanted() else logging.CRITICAL
+    for name in LITELLM_LOGGERS:
+        logger = logging.getLogger(name)
+        if level == logging.NOTSET:
+            if logger.level == logging.CRITICAL:  # quieted earlier by us: let the records through again
+                logger.setLevel(logging.NOTSET)
+        else:
+            logger.setLevel(level)
+
+
 def import_litellm() -> Any:
-    """Import litellm offline-safe: its bundled cost map, no telemetry, no retries of its own."""
+    """Import litellm offline-safe and quiet: its bundled cost map, no telemetry, no retries or log lines of its own."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     os.environ.setdefault("LITELLM_TELEMETRY", "False")
+    quiet_litellm_logs()
     import litellm
 
     litellm.telemetry = False
@@ -73,14 +107,23 @@ def import_litellm() -> Any:
     return litellm
 
 
+def map_pricing(info: dict[str, Any], cost_map: dict[str, Any]) -> Pricing:
+    """A model's prices from its litellm cost-map entry; unknown when the map has no entry (or no price) for it.
+
+    ``litellm.get_model_info`` answers for a model missing from the map too (a newer Anthropic or Gemini
+    model gets its provider's defaults, with prices of 0): only an entry whose ``key`` is in ``cost_map``
+    is a price.
+    """
+    per_input, per_output = info.get("input_cost_per_token"), info.get("output_cost_per_token")
+    if info.get("key") not in cost_map or per_input is None or per_output is None:
+        return Pricing.unknown()
+    return Pricing(input_per_mtok=float(per_input) * 1e6, output_per_mtok=float(per_output) * 1e6)
+
+
 def effort_for_budget(thinking_budget: int) -> str:
     """Map a thinking-token budget to OpenAI-style ``reasoning_effort``: the default levels
-    (256 / 1024 / 4096 thinking tokens) become ``low`` / ``medium`` / ``high``."""
-    if thinking_budget <= 512:
-        return "low"
-    if thinking_budget <= 2048:
-        return "medium"
-    return "high"
+    (256 / 1024 / 4096 thinking tokens) become ``low`` / ``medium`` / ``high`` (see :mod:`thinkdial.models.knobs`)."""
+    return effort_for(thinking_budget)
 
 
 class LiteLLMModel:
@@ -91,7 +134,9 @@ class LiteLLMModel:
             or ``"openai/<alias>"`` with ``api_base`` for an OpenAI-compatible server.
         api_base: endpoint URL for self-hosted or proxy servers.
         api_key: key; by default litellm reads the provider's usual environment variable.
-        pricing: USD per million tokens; by default from litellm's bundled cost map (0 when unknown).
+        pricing: USD per million tokens; by default from litellm's bundled cost map. A model the map does not
+            list has no known price (``Pricing.unknown()``): a run with a dollar ceiling refuses it until it is
+            priced here (``Pricing.free()`` declares it free).
         timeout: seconds the server may stay silent (connect, or between bytes of the answer) before the
             call fails; a streamed answer may take longer as long as tokens keep arriving.
         max_retries: tries for failures that cannot have been billed (refused connections, HTTP 429, 5xx).
@@ -144,12 +189,15 @@ class LiteLLMModel:
                 self.api_key = NO_KEY
         info = self._model_info(litellm)
         self.context_window: int | None = info.get("max_input_tokens") or None
-        self.pricing = pricing or Pricing(
-            input_per_mtok=(info.get("input_cost_per_token") or 0.0) * 1e6,
-            output_per_mtok=(info.get("output_cost_per_token") or 0.0) * 1e6,
-        )
+        if pricing is not None and not isinstance(pricing, Pricing):
+            raise TypeError(f"LiteLLMModel(pricing=...) takes a Pricing, not {type(pricing).__name__}: {pricing!r}")
+        self.pricing: Pricing = pricing if pricing is not None else map_pricing(info, litellm.model_cost)
         self.supports_reasoning = bool(info.get("supports_reasoning"))
+        self.knobs = ThinkingKnobs.for_model(model, self.provider, info, listed=info.get("key") in litellm.model_cost)
+        """How this model takes a thinking budget on the wire (its provider family's knob)."""
         params = litellm.get_supported_openai_params(model=model, custom_llm_provider=self.provider) or []
+        self._params = frozenset(params)
+        """The OpenAI-style parameters litellm takes for this model (it refuses others: Anthropic has no ``seed``)."""
         # OpenAI's reasoning models refuse logprobs even though the provider lists the parameter.
         self.gives_logprobs = "logprobs" in params and not self.supports_reasoning
         self.supports_tools = "tools" in params
@@ -232,20 +280,17 @@ class LiteLLMModel:
             kwargs["api_base"] = self.api_base
         if self.api_key:
             kwargs["api_key"] = self.api_key
-        if request.thinking_budget and self.supports_reasoning:
-            if self.provider == "anthropic":
-                budget = max(1024, min(request.thinking_budget, request.max_tokens - 1))
-                kwargs["thinking"] = {"type": "enabled", "budget_tokens": budget}
-            else:
-                kwargs["reasoning_effort"] = effort_for_budget(request.thinking_budget)
-        elif not self.supports_reasoning:
+        if self.supports_reasoning:
+            # The family's own knob for this budget (none asked: its lowest setting); see thinkdial.models.knobs.
+            kwargs.update(self.knobs.params(request.thinking_budget, request.max_tokens))
+        else:
             # Reasoning models refuse sampling parameters; they answer without them.
             kwargs["temperature"] = request.temperature
-            if request.top_p < 1.0:
+            if request.top_p < 1.0 and "top_p" in self._params:
                 kwargs["top_p"] = request.top_p
-        if request.seed is not None:
+        if request.seed is not None and "seed" in self._params:
             kwargs["seed"] = request.seed
-        if request.stop:
+        if request.stop and "stop" in self._params:
             kwargs["stop"] = request.stop
         if request.logprobs and self.gives_logprobs:
             kwargs["logprobs"] = True
@@ -340,6 +385,7 @@ class LiteLLMModel:
             output_tokens=out,
             cost_usd=self.pricing.cost(prompt, out),
             seconds=time.perf_counter() - started,
+            unpriced=not self.pricing.known,
         )
 
     def _worst_usage(self, request: ModelRequest, started: float) -> Usage:
@@ -350,6 +396,7 @@ class LiteLLMModel:
             output_tokens=request.max_tokens,
             cost_usd=self.pricing.cost(prompt, request.max_tokens),
             seconds=time.perf_counter() - started,
+            unpriced=not self.pricing.known,
         )
 
     def _text_tokens(self, text: str) -> int:
@@ -473,7 +520,7 @@ class LiteLLMModel:
         splitter.flush()
         thinking = (getattr(message, "reasoning_content", None) or "") + splitter.thinking
         tool_calls = [
-            ToolCall(id=c.id or f"call_{i}", name=c.function.name or "", arguments=c.function.arguments or "{}")
+            ToolCall(id=c.id or f"call_{i}", name=encodable(c.function.name or ""), arguments=encodable(c.function.arguments or "{}"))
             for i, c in enumerate(message.tool_calls or [])
         ]
         tokens = self._tokens(getattr(choice, "logprobs", None))
@@ -505,10 +552,10 @@ class LiteLLMModel:
             if piece:
                 reasoning += piece
                 progress.text += piece
-                on_delta("thinking", piece)
+                on_delta("thinking", encodable(piece))
             progress.text += delta.content or ""
             for kind, text in splitter.feed(delta.content or ""):
-                on_delta(kind, text)
+                on_delta(kind, encodable(text))
             for c in getattr(delta, "tool_calls", None) or []:
                 slot = calls.setdefault(c.index or 0, {"id": "", "name": "", "arguments": ""})
                 slot["id"] = c.id or slot["id"]
@@ -526,9 +573,9 @@ class LiteLLMModel:
         else:  # pragma: no cover - other litellm versions
             progress.finished = finish is not None
         for kind, text in splitter.flush():
-            on_delta(kind, text)
+            on_delta(kind, encodable(text))
         tool_calls = [
-            ToolCall(id=v["id"] or f"call_{i}", name=v["name"], arguments=v["arguments"] or "{}")
+            ToolCall(id=v["id"] or f"call_{i}", name=encodable(v["name"]), arguments=encodable(v["arguments"] or "{}"))
             for i, v in sorted(calls.items())
         ]
         return self._completion(
@@ -556,12 +603,13 @@ class LiteLLMModel:
             thinking_tokens=thinking_n,
             cost_usd=self.pricing.cost(prompt_n, completion_n),
             seconds=latency,
+            unpriced=not self.pricing.known,
         )
         reasons: dict[str, FinishReason] = {"stop": "stop", "length": "length", "tool_calls": "tool_calls"}
         reason = reasons.get(finish or "stop", "stop")
         return Completion(
-            text=answer.strip(),
-            thinking=thinking.strip(),
+            text=encodable(answer.strip()),  # a JSON "\ud800" escape from the server has no UTF-8 form
+            thinking=encodable(thinking.strip()),
             tool_calls=tool_calls,
             usage=u,
             tokens=tokens,

@@ -460,6 +460,7 @@ class LlamaCppModel:
                 finish = "tool_calls"
         usage = Usage(input_tokens=len(prompt) + probe_in, output_tokens=answer_n + probe_out, thinking_tokens=thinking_n)
         usage.cost_usd = self.pricing.cost(usage.input_tokens, usage.output_tokens + usage.thinking_tokens)
+        usage.unpriced = not self.pricing.known
         latency = time.perf_counter() - started
         usage.seconds = latency
         return Completion(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,16 +21,19 @@ def resolve_model(
     n_gpu_layers: int | str = "auto",
     n_ctx: int = 4096,
     pricing: Pricing | None = None,
+    prices: Mapping[str, Pricing] | None = None,
 ) -> Model:
     """A model object from a model object, ``"embedded"`` (the default), a GGUF path or a litellm name.
 
     A list (or tuple) of these is a :class:`~thinkdial.models.fallback.FallbackModel`: the first member
-    that is reachable answers each call.
+    that is reachable answers each call. ``pricing`` prices local models (default free); ``prices``
+    prices litellm names (by name; otherwise litellm's cost map, else the price is unknown).
     """
     if isinstance(spec, (list, tuple)):
         if not spec:
             raise ValueError("a model list needs at least one model, e.g. ['openai/gpt-4o-mini', 'embedded']")
-        options = {"api_base": api_base, "api_key": api_key, "n_gpu_layers": n_gpu_layers, "n_ctx": n_ctx, "pricing": pricing}
+        options = {"api_base": api_base, "api_key": api_key, "n_gpu_layers": n_gpu_layers, "n_ctx": n_ctx, "pricing": pricing,
+                   "prices": prices}
         members = [resolve_model(item, **options) for item in spec]  # type: ignore[arg-type]
         if len(members) == 1:
             return members[0]
@@ -62,5 +65,5 @@ def resolve_model(
         return cast(Model, LlamaCppModel(path, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers, pricing=pricing))  # type: ignore[arg-type]
     from thinkdial.models.litellm_model import LiteLLMModel
 
-    # Local prices do not apply to remote models: litellm's cost map prices them.
-    return cast(Model, LiteLLMModel(spec, api_base=api_base, api_key=api_key))
+    # Local prices do not apply to remote models: their own entry in ``prices``, else litellm's cost map.
+    return cast(Model, LiteLLMModel(spec, api_base=api_base, api_key=api_key, pricing=(prices or {}).get(spec)))

@@ -30,12 +30,20 @@ from thinkdial.models.base import (
     Usage,
 )
 
-_TOKEN_RE = re.compile(r"\s*\S+")
+_WORD_RE = re.compile(r"\S+")
 
 
 def scripted_tokens(text: str) -> list[str]:
-    """Split text the way ``ScriptedModel`` counts tokens: one token per word, leading space kept."""
-    return _TOKEN_RE.findall(text)
+    """Split text the way ``ScriptedModel`` counts tokens: one token per word, leading space kept.
+
+    Linear in the text (``re.findall(r"\\s*\\S+")`` rescans a long run of spaces from every position in it).
+    """
+    tokens: list[str] = []
+    start = 0
+    for word in _WORD_RE.finditer(text):
+        tokens.append(text[start:word.end()])
+        start = word.end()
+    return tokens
 
 
 @dataclass
@@ -199,6 +207,7 @@ class ScriptedModel:
             thinking_tokens=len(thinking_tokens),
         )
         usage.cost_usd = self.pricing.cost(input_tokens, usage.output_tokens + usage.thinking_tokens)
+        usage.unpriced = not self.pricing.known
         latency = time.perf_counter() - started
         usage.seconds = latency
         return Completion(

@@ -75,7 +75,7 @@ class RunContext:
                 f"The prompt ({prompt_tokens} tokens) does not fit {model.name}'s context window ({model.context_window}).",
                 "Shorten the task or use a model with a larger context.",
             )
-        plan = self.ledger.plan(model.pricing, prompt_tokens, max_tokens, min_tokens)
+        plan = self.ledger.plan(model.pricing, prompt_tokens, max_tokens, min_tokens, model=model.name)
         left = self.ledger.remaining()
         self.emit(
             BudgetCheck(
@@ -110,10 +110,10 @@ class RunContext:
         except ThinkdialError as err:
             # A call that failed after the provider may have billed it: what it spent counts against the ceiling.
             if err.usage is not None:
-                self.ledger.record(err.usage)
+                self.ledger.record(err.usage, model=model.name)
                 self.emit(ModelCalled(step=step_no, purpose=purpose, model=model.name, usage=err.usage, finish_reason="error"))
             raise
-        self.ledger.record(completion.usage)
+        self.ledger.record(completion.usage, model=completion.model or model.name)
         # A model list names the member that answered in its completion.
         self.emit(
             ModelCalled(

@@ -200,7 +200,7 @@ class _Handler(LoopbackHandler):
         thinking = min(int(thinking_cfg.get("budget_tokens") or 0), cap) if thinking_cfg.get("type") == "enabled" else 0
         tools = body.get("tools") or []
         plan = self._plan(body.get("messages", []), tools, tools[0]["name"] if tools else "")
-        text = plan.get("text") or ""
+        text = "".join(re.findall(r"\S+\s*", plan.get("text") or "")[: max(cap - thinking, 0)])  # max_tokens holds
         answer_n = len(re.findall(r"\S+\s*", text)) if "tool" not in plan else 12
         usage = {"input_tokens": prompt_tokens(body.get("messages")), "output_tokens": thinking + answer_n}
         blocks: list[dict[str, Any]] = []

@@ -1,0 +1,1 @@
+"""Randomized whole runs: scripted models that say anything, under random budgets and policies."""
