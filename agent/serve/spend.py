@@ -250,13 +250,14 @@ end
 return {granted[1], granted[2]}
 """
 
-# KEYS: one hash per scope. ARGV: granted_tokens, granted_nusd, spent_tokens, spent_nusd.
+# KEYS: one hash per scope. ARGV: -granted_tokens, -granted_nusd, spent_tokens, spent_nusd (passed as given:
+# Redis refuses "-0", which Lua would make of negating a zero).
 _SETTLE = """
 for _, key in ipairs(KEYS) do
-  redis.call('HINCRBY', key, 'reserved_tokens', -tonumber(ARGV[1]))
-  redis.call('HINCRBY', key, 'reserved_nusd', -tonumber(ARGV[2]))
-  redis.call('HINCRBY', key, 'spent_tokens', tonumber(ARGV[3]))
-  redis.call('HINCRBY', key, 'spent_nusd', tonumber(ARGV[4]))
+  redis.call('HINCRBY', key, 'reserved_tokens', ARGV[1])
+  redis.call('HINCRBY', key, 'reserved_nusd', ARGV[2])
+  redis.call('HINCRBY', key, 'spent_tokens', ARGV[3])
+  redis.call('HINCRBY', key, 'spent_nusd', ARGV[4])
   redis.call('EXPIRE', key, 259200)
 end
 return 1
@@ -295,7 +296,7 @@ class RedisSpendStore:
     def settle(self, reservation: Reservation, spent: Amount) -> None:
         g = reservation.granted
         keys = [self._key(reservation.day, s) for s in reservation.scopes]
-        self._settle(keys=keys, args=[g.tokens, g.nano_usd, spent.tokens, spent.nano_usd])
+        self._settle(keys=keys, args=[-g.tokens, -g.nano_usd, spent.tokens, spent.nano_usd])
 
     def used(self, scope: str, day: str | None = None) -> tuple[Amount, Amount]:
         raw = self._client.hgetall(self._key(day or today(), scope))
