@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, m
 
 from thinkdial.budget import Budget
 from thinkdial.models.base import Message, ToolCall, ToolSpec, Usage
-from thinkdial.result import RunResult, Step
+from thinkdial.result import RunResult
 
 
 class APIError(Exception):
@@ -322,10 +322,14 @@ class StepReport:
 
     @classmethod
     def of(cls, result: RunResult, policy: str) -> StepReport:
-        last: Step | None = result.steps[-1] if result.steps else None
+        """The request's report. A request runs more than one step only when server-side tools ran; then its route
+        is ``think`` if any step thought (at the highest level any did), and its difficulty the highest estimated."""
+        thought = [s for s in result.steps if s.route == "think"]
+        order = {"low": 0, "medium": 1, "high": 2}
+        level = max((s.level for s in thought if s.level), key=lambda x: order.get(x, -1), default=None)
         return cls(
-            route=last.route if last else "fast", level=last.level if last else None,
-            difficulty=last.difficulty if last else 0.0, usage=result.usage, stop_reason=result.stop_reason,
+            route="think" if thought else "fast", level=level,
+            difficulty=max((s.difficulty for s in result.steps), default=0.0), usage=result.usage, stop_reason=result.stop_reason,
             steps=[{"index": s.index, "route": s.route, "level": s.level, "difficulty": round(s.difficulty, 4),
                     "action": s.action, "reason": s.decision_reason} for s in result.steps],
             policy=policy, message=result.message,
