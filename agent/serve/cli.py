@@ -11,10 +11,25 @@ KEYS_VARIABLE = "THINKDIAL_SERVE_API_KEYS"
 """Comma-separated bearer keys (kept out of ``ps``, unlike ``--api-key``)."""
 
 
+def _at_least(minimum: float, kind: type = int) -> Any:
+    """An argparse type: a finite ``kind`` of at least ``minimum``."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {'a whole number' if kind is int else 'a number'}, got {text!r}") from None
+        if value != value or value in (float("inf"), float("-inf")) or value < minimum:
+            raise argparse.ArgumentTypeError(f"must be a finite number >= {minimum:g}, got {text!r}")
+        return value
+
+    return parse
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The ``serve`` subcommand's flags; each overrides the config's ``[serve]`` / ``[models]`` value."""
     p.add_argument("--host", help="address to bind (default 127.0.0.1; 0.0.0.0 exposes the server to the network)")
-    p.add_argument("--port", type=int, help="port (default 8000; 0 picks a free one)")
+    p.add_argument("--port", type=_at_least(0), help="port (default 8000; 0 picks a free one)")
     p.add_argument("--fast", help="fast model: 'embedded' (default), a .gguf path, or a litellm name")
     p.add_argument("--thinker", help="thinking model (default: the fast model)")
     p.add_argument("--api-base", help="endpoint for OpenAI-compatible upstream models (litellm api_base)")
@@ -25,11 +40,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--store", metavar="URL", help="spend store: a SQLite path (default) or redis://HOST:PORT/DB")
     p.add_argument("--trace", metavar="FILE", help="append every request's trace events to FILE (JSON Lines)")
     p.add_argument("--no-tools", action="store_true", help="no server-side tools (the calculator by default)")
-    p.add_argument("--max-concurrency", type=int, metavar="N", help="requests run at once; more get 429 (default 8)")
-    p.add_argument("--daily-max-cost", type=float, metavar="USD", help="server-wide spend per UTC day")
-    p.add_argument("--daily-max-tokens", type=int, metavar="N", help="server-wide tokens per UTC day")
-    p.add_argument("--key-daily-max-cost", type=float, metavar="USD", help="spend per API key per UTC day")
-    p.add_argument("--key-daily-max-tokens", type=int, metavar="N", help="tokens per API key per UTC day")
+    p.add_argument("--max-concurrency", type=_at_least(1), metavar="N", help="requests run at once; more get 429 (default 8)")
+    p.add_argument("--daily-max-cost", type=_at_least(0, float), metavar="USD", help="server-wide spend per UTC day")
+    p.add_argument("--daily-max-tokens", type=_at_least(0), metavar="N", help="server-wide tokens per UTC day")
+    p.add_argument("--key-daily-max-cost", type=_at_least(0, float), metavar="USD", help="spend per API key per UTC day")
+    p.add_argument("--key-daily-max-tokens", type=_at_least(0), metavar="N", help="tokens per API key per UTC day")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.add_argument("--debug", action="store_true", help="show tracebacks")
 
@@ -44,8 +59,8 @@ def build(args: argparse.Namespace) -> tuple[Any, Any, str, int]:
 
     from thinkdial.agent import Agent
     from thinkdial.budget import Budget
-    from thinkdial.cli import UsageError
     from thinkdial.config import load_config
+    from thinkdial.errors import ConfigError
     from thinkdial.models.base import Pricing
     from thinkdial.models.resolve import resolve_model
     from thinkdial.policies.routing import get_policy
@@ -91,11 +106,11 @@ def build(args: argparse.Namespace) -> tuple[Any, Any, str, int]:
     try:
         budget = Budget(**ceilings) if ceilings else DEFAULT_BUDGET
     except ValidationError as exc:
-        raise UsageError(f"[budget] in the config: {exc.errors()[0]['msg']}") from None
+        raise ConfigError(f"[budget] in the config: {exc.errors()[0]['msg']}.", "Fix it (see README, 'Configuration').") from None
     try:
         engine = Engine.default(base, profiles, budget=budget)
     except ValueError as exc:
-        raise UsageError(f"[profiles] in the config: {exc}") from None
+        raise ConfigError(f"[profiles] in the config: {exc}.", "Rename the profile.") from None
     keys = list(args.api_key or []) + [k.strip() for k in os.environ.get(KEYS_VARIABLE, "").split(",") if k.strip()]
     serve_options = ServeOptions(
         api_keys=keys or sc.api_keys,
@@ -108,8 +123,6 @@ def build(args: argparse.Namespace) -> tuple[Any, Any, str, int]:
         store=open_store(args.store or sc.store),
         trace=ServerTrace(args.trace) if args.trace else None,
     )
-    if serve_options.max_concurrency < 1:
-        raise UsageError("--max-concurrency must be at least 1")
     for m in {id(x): x for x in cache.values()}.values():
         load = getattr(m, "load", None)
         if callable(load):

@@ -58,6 +58,10 @@ class Limits:
                    UNLIMITED if max_cost_usd is None else int(max_cost_usd * NANO))
 
     @property
+    def cost_usd(self) -> float | None:
+        return None if self.nano_usd == UNLIMITED else self.nano_usd / NANO
+
+    @property
     def any(self) -> bool:
         return self.tokens != UNLIMITED or self.nano_usd != UNLIMITED
 
