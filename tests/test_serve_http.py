@@ -334,3 +334,25 @@ def test_a_client_that_hangs_up_cancels_its_run_and_its_spend_is_booked(tmp_path
             assert reserved.nano_usd == 0, stream
             assert spent.nano_usd > before.nano_usd, stream  # the cancelled call is booked at its worst case
             assert httpx.get(url.removesuffix("/v1") + "/health").json()["active"] == 0
+
+
+def test_a_budget_too_small_for_the_step_is_400_before_any_call() -> None:
+    fast = ScriptedModel("85", name="fast-scripted")
+    with serving(create_app(Engine.default(make_agent(fast=fast)))) as url:
+        r = httpx.post(f"{url}/chat/completions", json={"model": "thinkdial/fast", "messages": ASK,
+                                                        "thinkdial": {"budget": {"max_tokens": 3}}})
+    assert r.status_code == 400 and r.json()["error"]["param"] == "thinkdial.budget"
+    assert fast.requests == []
+
+
+def test_a_failure_after_the_stream_started_is_one_error_event_and_no_done() -> None:
+    # The first chain is slow (the stream starts meanwhile); the second call fails.
+    broken = ScriptedModel([ScriptedReply(text="Answer: 85", delay=0.2, confidence=0.3), RuntimeError("thinker down")],
+                           name="broken-thinker")
+    with serving(create_app(Engine.default(make_agent(thinker=broken)))) as url:
+        body = {"model": "thinkdial/think", "messages": ASK, "stream": True}
+        with httpx.stream("POST", f"{url}/chat/completions", json=body) as r:
+            assert r.status_code == 200 and r.headers["x-thinkdial-route"] == "think" and r.headers["x-request-id"]
+            events = [line.removeprefix("data: ") for line in r.iter_lines() if line.startswith("data: ")]
+    assert json.loads(events[0])["thinkdial"]["route"] == "think"
+    assert json.loads(events[-1])["error"]["type"] == "server_error" and "[DONE]" not in events

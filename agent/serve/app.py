@@ -149,19 +149,22 @@ class Server:
             by_cost and (want.nano_usd == UNLIMITED or g.nano_usd < want.nano_usd))
         return Ticket(reservation, budget, clipped)
 
-    async def _run(self, prepared: Prepared, ticket: Ticket, watch: RunWatch) -> RunResult:
-        """The run; whatever ends it (an answer, an error, a cancel), its slot is freed and its spend booked."""
-        try:
-            return await prepared.agent.run_messages(
-                prepared.messages, external_tools=prepared.external, budget=ticket.budget, on_event=watch
-            )
-        finally:
-            self.gate.leave()
-            if ticket.reservation is not None and self.options.store is not None:
-                try:
-                    self.options.store.settle(ticket.reservation, amount_of(watch.usage))
-                except Exception:  # noqa: BLE001 - a store failure must not hide the run's own outcome
-                    log.exception("could not book the spend of %s", watch.request_id)
+    def _release(self, ticket: Ticket, watch: RunWatch) -> None:
+        """Free the run's slot and book what it spent: called once the run's task is done, however it ended (an
+        answer, an error, a cancel, even a cancel before it began)."""
+        self.gate.leave()
+        if ticket.reservation is not None and self.options.store is not None:
+            try:
+                self.options.store.settle(ticket.reservation, amount_of(watch.usage))
+            except Exception:  # noqa: BLE001 - a store failure must not hide the run's own outcome
+                log.exception("could not book the spend of %s", watch.request_id)
+
+    def _start(self, prepared: Prepared, ticket: Ticket, watch: RunWatch) -> asyncio.Task[RunResult]:
+        task = asyncio.create_task(prepared.agent.run_messages(
+            prepared.messages, external_tools=prepared.external, budget=ticket.budget, on_event=watch
+        ))
+        task.add_done_callback(lambda _: self._release(ticket, watch))
+        return task
 
     # -- routes -------------------------------------------------------------------------------
 
@@ -188,12 +191,12 @@ class Server:
         prepared = self.engine.prepare(req)
         self.gate.enter()
         try:
-            ticket = self._admit(prepared, key)
+            ticket = await asyncio.to_thread(self._admit, prepared, key)
         except BaseException:
             self.gate.leave()
             raise
         watch = RunWatch(new_id(), sink=self.options.trace.write if self.options.trace else None)
-        task = asyncio.create_task(self._run(prepared, ticket, watch))
+        task = self._start(prepared, ticket, watch)
         if req.stream:
             return await self._stream(request, req, prepared, ticket, watch, task)
         done = await _until(task, request)
@@ -206,7 +209,7 @@ class Server:
         body = completion_body(watch.request_id, model, result, text, finish_reason(result, watch.answer_cut(result)),
                                report, result.steps[-1].thinking if result.steps else "")
         _log(watch.request_id, prepared, report, 200)
-        return JSONResponse(body, headers=report.headers())
+        return JSONResponse(body, headers={**report.headers(), "x-request-id": watch.request_id})
 
     def _check(self, result: RunResult, ticket: Ticket, text: str) -> str:
         """The answer text, or the error a run without an answer is."""
@@ -280,7 +283,8 @@ class Server:
                 if not task.done():
                     task.cancel()  # the client hung up: stop the run (its spend so far is booked)
 
-        headers = {**route_headers(route, level, difficulty), "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        headers = {**route_headers(route, level, difficulty), "x-request-id": rid, "Cache-Control": "no-cache",
+                   "X-Accel-Buffering": "no"}
         return StreamingResponse(_watching(events(), request, task), media_type="text/event-stream", headers=headers)
 
 
