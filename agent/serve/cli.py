@@ -26,6 +26,19 @@ def _at_least(minimum: float, kind: type = int) -> Any:
     return parse
 
 
+def _gpu_layers(text: str) -> int | str:
+    """``auto`` or a whole number of layers (-1 = all)."""
+    if text == "auto":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'auto', -1 (all) or a number of layers, got {text!r}") from None
+    if value < -1:
+        raise argparse.ArgumentTypeError(f"expected 'auto', -1 (all) or a number of layers >= 0, got {text!r}")
+    return value
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The ``serve`` subcommand's flags; each overrides the config's ``[serve]`` / ``[models]`` value."""
     p.add_argument("--host", help="address to bind (default 127.0.0.1; 0.0.0.0 exposes the server to the network)")
@@ -33,7 +46,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fast", help="fast model: 'embedded' (default), a .gguf path, or a litellm name")
     p.add_argument("--thinker", help="thinking model (default: the fast model)")
     p.add_argument("--api-base", help="endpoint for OpenAI-compatible upstream models (litellm api_base)")
-    p.add_argument("--n-gpu-layers", help="layers to offload for local models: -1 all, 0 none, 'auto'")
+    p.add_argument("--n-gpu-layers", type=_gpu_layers, help="layers to offload for local models: -1 all, 0 none, 'auto'")
     p.add_argument("--config", help="TOML config file (default ~/.config/thinkdial/config.toml)")
     p.add_argument("--api-key", action="append", metavar="KEY",
                    help=f"bearer key clients must send (repeatable; also ${KEYS_VARIABLE}, comma-separated, or [serve] api_keys)")
