@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -213,6 +214,62 @@ class Agent:
             raise TypeError(f"run(budget=...) takes a Budget, not {type(budget).__name__}; e.g. Budget(max_tokens=4000)")
         if not all(isinstance(m, Message) for m in history):
             raise TypeError("run(history=...) takes Message objects, e.g. a previous RunResult.messages")
+        return await self._run(task, list(history), [], budget, policy, trace, on_event, {})
+
+    async def run_messages(
+        self,
+        messages: Sequence[Message],
+        *,
+        external_tools: Sequence[ToolSpec] = (),
+        budget: Budget | None = None,
+        policy: str | RoutingPolicy | None = None,
+        trace: str | Path | None = None,
+        on_event: Callable[[Any], None] | None = None,
+    ) -> RunResult:
+        """Go on from a whole conversation as a chat client keeps it (``thinkdial serve`` runs each request so).
+
+        The last user message is the task, the messages before it are the history, and any after it (the
+        assistant's tool calls and their results) are where the run picks up. Leading system messages replace
+        the agent's system prompt. A step that calls one of ``external_tools`` (tools the caller runs itself;
+        one named like an agent tool wins over it) ends the run with ``stop_reason="tool_calls"`` and the calls
+        in ``result.tool_calls``; send their results back as ``tool`` messages in the next call.
+        """
+        msgs = list(messages)
+        if not all(isinstance(m, Message) for m in msgs):
+            raise TypeError("run_messages(messages=...) takes Message objects")
+        if not all(isinstance(t, ToolSpec) for t in external_tools):
+            raise TypeError("run_messages(external_tools=...) takes ToolSpec objects")
+        users = [i for i, m in enumerate(msgs) if m.role == "user"]
+        if not users or not msgs[users[-1]].content.strip():
+            raise ValueError("run_messages(messages=...) needs a non-empty user message (the task)")
+        last = users[-1]
+        n_system = 0
+        while n_system < len(msgs) and msgs[n_system].role == "system":
+            n_system += 1
+        changes: dict[str, Any] = {}
+        if n_system:
+            changes["system_prompt"] = "\n\n".join(m.content for m in msgs[:n_system])
+        if external_tools:
+            names = frozenset(t.name for t in external_tools)
+            own = [t for t in self.tool_specs if t.name not in names]
+            changes.update(tool_specs=[*external_tools, *own], external_tools=names)
+        return await self._run(
+            msgs[last].content, msgs[n_system:last], msgs[last + 1:], budget, policy, trace, on_event, changes
+        )
+
+    async def _run(
+        self,
+        task: str,
+        history: list[Message],
+        tail: list[Message],
+        budget: Budget | None,
+        policy: str | RoutingPolicy | None,
+        trace: str | Path | None,
+        on_event: Callable[[Any], None] | None,
+        changes: dict[str, Any],
+    ) -> RunResult:
+        if budget is not None and not isinstance(budget, Budget):
+            raise TypeError(f"run(budget=...) takes a Budget, not {type(budget).__name__}; e.g. Budget(max_tokens=4000)")
         run_policy = get_policy(policy) if policy is not None else self.policy
         ceiling = budget or self.budget or DEFAULT_BUDGET
         require_prices(ceiling, self.callable_models())
@@ -224,7 +281,8 @@ class Agent:
             if on_event is not None:
                 on_event(event)
 
-        controller = RunController(self.settings(run_policy), task, Ledger(ceiling), run_policy, emit, list(history))
+        settings = dataclasses.replace(self.settings(run_policy), **changes) if changes else self.settings(run_policy)
+        controller = RunController(settings, task, Ledger(ceiling), run_policy, emit, history, tail)
         try:
             return await controller.run()
         finally:

@@ -1,4 +1,4 @@
-"""The ``thinkdial`` command line: ``run``, ``chat``, ``trace``, ``bench``, ``calibrate``.
+"""The ``thinkdial`` command line: ``run``, ``chat``, ``trace``, ``bench``, ``calibrate``, ``serve``.
 
 Only argparse at import time: ``thinkdial --help`` must stay instant.
 
@@ -202,6 +202,11 @@ def build_parser() -> argparse.ArgumentParser:
     from thinkdial.calibrate_args import add_arguments as _calibrate_arguments  # argparse only: stays instant
 
     _calibrate_arguments(calibrate)
+
+    serve = sub.add_parser("serve", help="serve the adaptive agent as an OpenAI-compatible endpoint (127.0.0.1:8000)")
+    from thinkdial.serve.cli import add_arguments as _serve_arguments  # argparse only: stays instant
+
+    _serve_arguments(serve)
 
     trace = sub.add_parser("trace", help="print a recorded trace file")
     trace.add_argument("file")
@@ -535,12 +540,19 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return calibrate_main(args)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from thinkdial.serve.cli import main as serve_main
+
+    return serve_main(args)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": cmd_run,
     "chat": cmd_chat,
     "trace": cmd_trace,
     "bench": cmd_bench,
     "calibrate": cmd_calibrate,
+    "serve": cmd_serve,
 }
 """Subcommand name -> handler; a new subcommand adds its parser in ``build_parser`` and its handler here."""
 

@@ -123,6 +123,40 @@ class PolicyConfig(_Section):
     threshold: float | None = Field(default=None, ge=0, le=1)
 
 
+class ProfileConfig(_Section):
+    """``[profiles.NAME]``: a named model set and policy; ``thinkdial serve`` offers it as the model ``thinkdial/NAME``."""
+
+    fast: str | None = None
+    """The fast model (default: ``[models] fast``)."""
+    thinker: str | None = None
+    """The thinker (default: ``[models] thinker``, else this profile's fast model)."""
+    verifier: str | None = None
+    policy: str = "adaptive"
+    threshold: float | None = Field(default=None, ge=0, le=1)
+
+
+class ServeConfig(_Section):
+    """``[serve]``: ``thinkdial serve``'s keys and limits (command-line flags win)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    api_keys: list[str] = Field(default_factory=list)
+    """Bearer keys a request must carry (none: no authentication)."""
+    max_request_bytes: int = Field(default=1_000_000, gt=0)
+    max_messages: int = Field(default=256, gt=0)
+    max_concurrency: int = Field(default=8, gt=0)
+    """Requests run at once; one more is answered 429 with ``Retry-After``."""
+    daily_max_cost_usd: float | None = Field(default=None, ge=0)
+    """Server-wide spend per UTC day."""
+    daily_max_tokens: int | None = Field(default=None, ge=0)
+    key_daily_max_cost_usd: float | None = Field(default=None, ge=0)
+    """Spend per API key per UTC day."""
+    key_daily_max_tokens: int | None = Field(default=None, ge=0)
+    store: str | None = None
+    """Where spend is kept: a SQLite file path or ``sqlite:///PATH`` (default under ``$XDG_DATA_HOME/thinkdial``), or
+    ``redis://HOST:PORT/DB`` when several servers share keys."""
+
+
 class Config(_Section):
     """The whole file."""
 
@@ -130,6 +164,8 @@ class Config(_Section):
     prices: PricesConfig = Field(default_factory=PricesConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    profiles: dict[str, ProfileConfig] = Field(default_factory=dict)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
 
 
 def default_config_path() -> Path:

@@ -17,16 +17,17 @@ from thinkdial.budget import Ledger
 from thinkdial.errors import BudgetExceededError, ThinkdialError
 from thinkdial.models.base import Completion, Message, Usage
 from thinkdial.phases.choose import think_features, thinker_failure
-from thinkdial.phases.context import BudgetStop, Emit, RunContext
+from thinkdial.phases.context import BudgetStop, Emit, RunContext, ToolHandOver
 from thinkdial.phases.estimate import estimate
 from thinkdial.phases.strategies.chain import vote_chains
 from thinkdial.phases.structured import structured
 from thinkdial.phases.think import decide, think
-from thinkdial.phases.tools import run_tools
+from thinkdial.phases.tools import hand_over, run_tools
 from thinkdial.phases.verify import verify_and_revise
 from thinkdial.policies.estimate.difficulty import Estimate
 from thinkdial.policies.estimate.long_form import trim_loop
 from thinkdial.policies.reading.answer_shape import request_shape, step_shape
+from thinkdial.policies.reading.answers import normalize_answer
 from thinkdial.policies.routing import RouteAction, RouteContext, RoutingPolicy
 from thinkdial.result import RunResult, Step
 from thinkdial.settings import RunSettings
@@ -37,11 +38,16 @@ class RunController:
     """Runs one task under ``settings`` within ``ledger``'s ceilings."""
 
     def __init__(
-        self, settings: RunSettings, task: str, ledger: Ledger, policy: RoutingPolicy, emit: Emit, history: list[Message]
+        self, settings: RunSettings, task: str, ledger: Ledger, policy: RoutingPolicy, emit: Emit, history: list[Message],
+        tail: list[Message] | None = None,
     ) -> None:
         self.ctx = RunContext(settings=settings, task=task, ledger=ledger, emit=emit)
         self.policy = policy
         self.history = history
+        self.tail = tail or []
+        """Messages after the task (a caller's tool calls and their results) that the run goes on from."""
+        # Results of tools the caller ran ground a draft that restates them, as the agent's own do.
+        self.ctx.state.tool_values.update(normalize_answer(m.content) for m in self.tail if m.role == "tool" and m.content)
 
     async def run(self) -> RunResult:
         ctx, s = self.ctx, self.ctx.settings
@@ -65,14 +71,16 @@ class RunController:
                         break
             except BudgetStop as stop:
                 stop_reason, message = "budget", str(stop)
+            except ToolHandOver as handed:
+                stop_reason, message = "tool_calls", str(handed)
             except ThinkdialError as err:
                 stop_reason, message = "error", str(err)
-            if stop_reason != "final":
+            if stop_reason not in ("final", "tool_calls"):
                 output = ctx.state.best
                 if stop_reason == "budget" and ctx.ledger.budget.strict:
                     ctx.emit(Final(output=output, stop_reason="budget", usage=self._usage(), message=message))
                     raise BudgetExceededError(message, "Raise the ceiling or pass strict=False to get the best answer so far.")
-            elif not output.strip():
+            elif stop_reason == "final" and not output.strip():
                 stop_reason, message = "error", "the model returned an empty answer"
             output_value = output
             if s.output_type is not None and stop_reason == "final":
@@ -113,7 +121,7 @@ class RunController:
     def _initial_messages(self) -> list[Message]:
         s = self.ctx.settings
         msgs = [Message(role="system", content=s.system_prompt)] if s.system_prompt else []
-        return [*msgs, *self.history, Message(role="user", content=self.ctx.task)]
+        return [*msgs, *self.history, Message(role="user", content=self.ctx.task), *self.tail]
 
     async def _step(self, messages: list[Message]) -> str | None:
         """One step. Returns the final answer, or None when tool calls need another step."""
@@ -170,6 +178,12 @@ class RunController:
             decide(ctx, step, "keep", "fast", None, action.reason)
 
         if result.tool_calls:
+            if s.external_tools:
+                try:
+                    hand_over(ctx, messages, result, step)
+                except ToolHandOver:
+                    self._finish_step(step, spent_before)
+                    raise
             mark = len(messages)
             any_ok = await run_tools(ctx, messages, result, step)
             grammar_tools = step.route == "think" and not s.thinker.capabilities.tools

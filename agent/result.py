@@ -6,9 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from thinkdial.models.base import Message, Usage
+from thinkdial.models.base import Message, ToolCall, Usage
 
-StopReason = Literal["final", "budget", "max_steps", "error", "cancelled"]
+StopReason = Literal["final", "budget", "max_steps", "error", "cancelled", "tool_calls"]
+"""Why a run ended; ``"tool_calls"`` only when the caller declared tools it runs itself (``Agent.run_messages``)."""
 
 
 def route_label(route: str, level: str | None = None) -> str:
@@ -76,6 +77,13 @@ class RunResult(BaseModel):
     """Why the run stopped early, in words (empty on a normal finish)."""
     messages: list[Message] = Field(default_factory=list)
     """The whole exchange, tool calls and results included, ending with the answer: pass it as ``history=`` to go on."""
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        """The calls the caller is to run when ``stop_reason == "tool_calls"`` (else empty); they end ``messages``."""
+        if self.stop_reason != "tool_calls" or not self.messages:
+            return []
+        return list(self.messages[-1].tool_calls)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``thinkdial run --json`` shape."""

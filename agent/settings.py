@@ -114,3 +114,6 @@ class RunSettings:
     """The claim checks of the run (``Agent(checks=...)``)."""
     gain: GainCalibration | None = None
     """The pair's calibration of P(thinker right); None trusts the thinker."""
+    external_tools: frozenset[str] = frozenset()
+    """Tools the caller runs itself (their specs are in ``tool_specs``): a step that calls one ends the run with
+    ``stop_reason="tool_calls"`` instead of running it (``Agent.run_messages``)."""

@@ -21,6 +21,10 @@ class BudgetStop(Exception):
     """A ceiling was reached; the run ends with the best answer so far."""
 
 
+class ToolHandOver(Exception):
+    """A step called tools the caller runs itself (``RunSettings.external_tools``): the run ends with those calls."""
+
+
 @dataclass
 class RunState:
     """What a run accumulates: its steps, the best answer so far, and what tools returned."""

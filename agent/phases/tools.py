@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from thinkdial.models.base import Completion, Message, ToolCall
-from thinkdial.phases.context import BudgetStop, RunContext
+from thinkdial.phases.context import BudgetStop, RunContext, ToolHandOver
 from thinkdial.policies.reading.answers import normalize_answer
 from thinkdial.prompts import INVALID_TOOL_CALL, TOOL_REPEAT_NOTE
 from thinkdial.result import Step
@@ -36,6 +36,24 @@ async def run_tools(ctx: RunContext, messages: list[Message], result: Completion
         messages.append(Message(role="tool", content=content, tool_call_id=call.id, name=call.name))
         any_ok = any_ok or ok
     return any_ok
+
+
+def hand_over(ctx: RunContext, messages: list[Message], result: Completion, step: Step) -> None:
+    """End the run with the calls of ``result`` that name a tool the caller runs (``external_tools``).
+
+    The assistant message with those calls ends ``messages``; calls to the agent's own tools in the same
+    completion are dropped, not run (the caller could not send their results back). Raises
+    :class:`ToolHandOver` when there is any such call, else returns.
+    """
+    external = ctx.settings.external_tools
+    calls = [c for c in result.tool_calls if c.name in external]
+    if not calls:
+        return
+    messages.append(Message(role="assistant", content=result.text, tool_calls=calls))
+    for call in calls:
+        ctx.emit(ToolCalled(step=ctx.state.step_no, call_id=call.id, name=call.name, arguments=call.arguments))
+        step.tool_calls.append({"name": call.name, "arguments": call.arguments, "ok": None, "result": None, "handed_over": True})
+    raise ToolHandOver(f"handed {len(calls)} tool call(s) to the caller: " + ", ".join(c.name for c in calls))
 
 
 async def call_tool(ctx: RunContext, call: ToolCall) -> tuple[bool, str, float]:
