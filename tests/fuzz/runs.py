@@ -480,13 +480,17 @@ def _where(tb: Any) -> str:
 
 @contextmanager
 def deadline(seconds: float) -> Iterator[None]:
-    """Raise :class:`Hang` in the main thread after ``seconds`` (an outer alarm, pytest-timeout's, is restored)."""
+    """Raise :class:`Hang` in the main thread after ``seconds``, and again every 0.5 s until the block ends.
+
+    asyncio logs and swallows an exception raised while it runs a callback, so one alarm may not end the run;
+    the repeats do. An outer alarm (pytest-timeout's) is restored afterwards.
+    """
 
     def fire(signum: int, frame: Any) -> None:
         raise Hang(f"still running after {seconds:g} s")
 
     old_handler = signal.signal(signal.SIGALRM, fire)
-    old_delay, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    old_delay, _ = signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
     started = time.monotonic()
     try:
         yield
