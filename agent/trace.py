@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from thinkdial.models.base import Usage
 from thinkdial.result import StopReason
@@ -26,6 +26,10 @@ bump it; renaming or removing one does.
 
 
 class _Event(BaseModel):
+    # A signal can be -inf (the log-probability of a token the model gave probability 0): JSON has no such number,
+    # and written as null it would not read back as a float. "Infinity" / "NaN" strings round-trip.
+    model_config = ConfigDict(ser_json_inf_nan="strings")
+
     at: float = Field(default_factory=time.time)
     step: int = 0
 

@@ -70,6 +70,11 @@ KNOWN_ELSEWHERE = {
     "20,000 newlines in a reply (the scripted double's tokenizer)": _one_draft("ok" + "\n" * 20000),
     "a 6000-digit integer in tool arguments": Case(fast=(Reply("", calls=(("count", '{"n": ' + "7" * 6000 + "}"),)), Reply("done")),
                                                    tools=("count",), fast_caps=(True, False, True, True, True)),
+    "token data with -inf log-probabilities and NaN entropies, traced": Case(
+        fast=(Reply("The answer is 85.", odd_tokens=True),), trace=True),
+    "the same tool call forever, with no ceiling at all (a stalled run stops)": Case(
+        fast=(Reply("", calls=(("echo", '{"text": "again"}'),)),), thinker=(Reply("", calls=(("echo", '{"text": "again"}'),)),),
+        tools=("echo",), budget=(), fast_caps=(True, False, True, True, True), thinker_caps=(True, False, True, True, True)),
     "deeply nested tool arguments": Case(fast=(Reply("", calls=(("echo", "[" * 50000 + "]" * 50000),)), Reply("done")),
                                          tools=("echo",), fast_caps=(True, False, True, True, True)),
     "a strict ceiling hit while structuring the output": Case(
