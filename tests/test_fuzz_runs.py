@@ -20,7 +20,6 @@ from thinkdial.models import Pricing, ScriptedModel
 
 RUNS = 200
 TIME_LIMIT = 3.0
-POLICIES_REWRITE = "fixed by the policies rewrite"
 
 
 def _report(failures: dict[tuple[str, str, str], list[Any]]) -> str:
@@ -33,28 +32,27 @@ def test_random_runs_end_soundly_within_their_ceilings() -> None:
     for seed in range(RUNS):
         case = generate(seed)
         tally.add(case, run_case(case, time_limit=TIME_LIMIT))
-    # Failures in policies/ are the lead's rewrite's; so are time overshoots (CPU-bound checks between calls).
-    ours = {sig: entry for sig, entry in tally.failures.items() if not entry[1].in_policies and entry[1].kind != "overtime"}
-    assert not ours, "\n" + _report(ours)
+    # Time overshoots (CPU-bound work between calls, which max_seconds cannot interrupt) are counted, not failed.
+    failed = {sig: entry for sig, entry in tally.failures.items() if entry[1].kind != "overtime"}
+    assert not failed, "\n" + _report(failed)
     assert tally.stops.get("final", 0) > RUNS // 10 and tally.stops.get("budget", 0) > RUNS // 10  # the runs do run
-    if tally.failures:  # only the claim checks and answer readers are left: the lead's rewrite of policies/
-        pytest.xfail(f"{POLICIES_REWRITE}:\n{_report(tally.failures)}")
 
 
 def _one_draft(text: str, **case: Any) -> Case:
     return Case(fast=(Reply(text),), thinker=(Reply("85"),), **case)
 
 
-KNOWN_IN_POLICIES = {
+KNOWN_IN_POLICIES = {  # inputs that crashed or stalled the answer reader and the claim checks before their rewrite
     "5000 sevens is even (ValueError: int string conversion limit)": _one_draft("7" * 5000 + " is even."),
     "a 61-bit Mersenne prime claimed prime (trial division for minutes)": _one_draft("Yes, 2305843009213693951 is prime."),
     "an 8000-digit expression cut short (quadratic answer reading)": _one_draft("x = " + "1234567890" * 800 + "+"),
     "a word then 11,000 newlines (quadratic answer shape)": _one_draft("$ so calculator even" + "\n" * 11242 + "."),
+    "140,000 characters with unclosed <think> tags (quadratic thinking strip, seed 85)": _one_draft(
+        "<think> 41 " * 12_000 + "The answer is 85."),
 }
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, id=name, marks=pytest.mark.xfail(reason=POLICIES_REWRITE, strict=False))
-                                  for name, c in KNOWN_IN_POLICIES.items()])
+@pytest.mark.parametrize("case", [pytest.param(c, id=name) for name, c in KNOWN_IN_POLICIES.items()])
 def test_known_inputs_in_policies(case: Case) -> None:
     outcome = run_case(case, time_limit=TIME_LIMIT)
     assert outcome.kind == "ok", (outcome.kind, outcome.where, outcome.detail)

@@ -27,7 +27,7 @@ _SHORT_FORMAT = re.compile(
     r"answer with (?:a|one|just|only)|reply with (?:a|one|just|only)|in one word)\b",
     re.IGNORECASE,
 )
-_LIST_OR_CODE = re.compile(r"(^|\n)\s*(?:[-*•]|\d+[.)])\s+\S|```|\bdef \w+\(|\bfunction \w+\(|\bclass \w+[:(]")
+_LIST_OR_CODE = re.compile(r"(^|\n)[ \t]*(?:[-*•]|\d+[.)])[ \t]+\S|```|\bdef \w+\(|\bfunction \w+\(|\bclass \w+[:(]")
 
 
 def request_shape(request: str) -> Shape:

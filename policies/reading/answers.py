@@ -36,9 +36,8 @@ SHORT_REPLY_WORDS = 12
 
 # ----------------------------------------------------------------------------- patterns
 
-_THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
-_HASH_MARKER = re.compile(r"^\s*#{4}\s*(.+?)\s*$", re.MULTILINE)  # GSM8K style "#### 85"
+_HASH_MARKER = re.compile(r"^[ \t]*#{4}[ \t]*(.+?)[ \t]*$", re.MULTILINE)  # GSM8K style "#### 85"
 _ANSWER_MARKER = re.compile(
     r"\b(?:final\s+|correct\s+)?answer\b(?P<about>\s+(?:to|for|of)\s+(?:\w+\s+){0,2}(?:question|problem|riddle))?\s*"
     r"(?:is\b|would\s+be\b|will\s+be\b|should\s+be\b|[:=\uff1a])"
@@ -74,6 +73,26 @@ _DANGLING_WORDS = frozenset(
 _DANGLING_CHARS = set(",:;=+-*/\u00d7\u00f7^(\\[{&|<")
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _without_thinking(text: str) -> str:
+    """``text`` without its ``<think>...</think>`` blocks, and cut at an unclosed ``<think>`` (one linear pass:
+    a lazy regex would rescan the rest of the text from every unclosed tag)."""
+    low = text.lower()
+    out: list[str] = []
+    i = 0
+    while True:
+        start = low.find("<think>", i)
+        if start < 0:
+            out.append(text[i:])
+            break
+        out.append(text[i:start])
+        end = low.find("</think>", start)
+        if end < 0:
+            break
+        out.append(" ")
+        i = end + len("</think>")
+    return "".join(out)
 
 
 def _strip_wrappers(value: str) -> str:
@@ -250,7 +269,7 @@ def _is_number(token: str) -> bool:
 _HEDGE_SPLIT = re.compile(r"\s+(?:or|and/or|or maybe|or perhaps)\s+|\s*/\s*(?=\D)", re.IGNORECASE)
 _ELLIPSIS = re.compile(r"(?:\.\.\.|\u2026)\s*$")
 _QUOTED = re.compile(r"[\"\u201c]([^\"\u201d\n]{1,60})[\"\u201d]|(?<![A-Za-z])'([^'\n]{1,40})'(?![A-Za-z])")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(?P<item>.+?)\s*$", re.MULTILINE)
+_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*\u2022]|\d+[.)])[ \t]+(?P<item>.+?)[ \t]*$", re.MULTILINE)
 _FIRST_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'\u201c(]?[A-Z0-9])|\n+")
 _YES_NO_QUESTION = re.compile(
     r"^(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have)\b", re.IGNORECASE
@@ -403,9 +422,7 @@ def read_answer(text: str | None, prompt: str | None = None) -> AnswerReading | 
     if not text:
         return None
     raw = text
-    t = _THINK_BLOCK.sub(" ", text)
-    if "<think>" in t.lower():
-        t = t[: t.lower().index("<think>")]
+    t = _without_thinking(text)
     if not t.strip():
         return None
     is_json, value = _json_answer(t.strip())
