@@ -132,6 +132,9 @@ ADVERSARIAL = [
     ("9 ** 99999999 = 1", "What is 9 ** 99999999?"),
     ("\u0663 + \u0664 = \u0667 and \uff11\uff12 is prime", "What is 3 + 4?"),
     ("\x00\x1b[2J 2 + 2 = 5\r\n\x07" * 500, "What is 2 + 2?"),
+    ("Final answer: 5" + " " * 20_000 + "x", "What is it?"),  # a blank run after a marker (randomized runs, seed 1158)
+    ("<think> 41 " * 12_000 + "The answer is 85.", "What is it?"),
+    ("$ so calculator even" + "\n" * 20_001 + ".", "What is it?"),
 ]
 
 

@@ -59,7 +59,8 @@ _COPULA_TAIL = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
-_VALUE_STOP = re.compile(r"(?:\.\s|,\s|;\s|\s+(?:because|since|as\s+(?:it|this|we))\b)", re.IGNORECASE)
+_VALUE_STOP = re.compile(r"(?:\.\s|,\s|;\s|(?<!\s)\s+(?:because|since|as\s+(?:it|this|we))\b)", re.IGNORECASE)
+_LONG_BLANKS = re.compile(r"[^\S\n]{9,}")
 _MARKDOWN = re.compile(r"\*\*|__|`")
 _LATEX_WRAP = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$")
 
@@ -431,7 +432,8 @@ def read_answer(text: str | None, prompt: str | None = None) -> AnswerReading | 
     boxed = _last_boxed(t)
     if boxed:
         return _reading(raw, boxed, "boxed", max(0, raw.rfind("boxed")))
-    clean = _LATEX_WRAP.sub("", _MARKDOWN.sub("", t)).strip()
+    # Long runs of blanks become one: patterns such as "\s+(?:is|because)" retry at every blank of a run.
+    clean = _LONG_BLANKS.sub(" ", _LATEX_WRAP.sub("", _MARKDOWN.sub("", t))).strip()
     hedge_words = bool(_HEDGE_WORDS.search(_first_sentence(clean)))
 
     markers = list(_ANSWER_MARKER.finditer(clean))
