@@ -15,6 +15,8 @@ import argparse
 import os
 import sys
 
+from thinkdial.argtypes import gpu_layers, number
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: building the parser imports argparse only
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -106,36 +108,6 @@ def _policy_arg(text: str) -> str:
     return text
 
 
-def _number(kind: Callable[[str], Any], *, minimum: float, strict: bool = False) -> Callable[[str], Any]:
-    """An argparse type: a number of ``kind`` that is at least ``minimum`` (above it when ``strict``)."""
-
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {'a whole number' if kind is int else 'a number'}, got {text!r}") from None
-        if value != value or value in (float("inf"), float("-inf")):
-            raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-        if value < minimum or (strict and value == minimum):
-            raise argparse.ArgumentTypeError(f"must be {'>' if strict else '>='} {minimum:g}, got {text!r}")
-        return value
-
-    return parse
-
-
-def _gpu_layers_arg(text: str) -> int | str:
-    """An argparse type for ``--n-gpu-layers``: ``auto`` or a whole number (-1 = all)."""
-    if text == "auto":
-        return text
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected 'auto', -1 (all) or a number of layers, got {text!r}") from None
-    if value < -1:
-        raise argparse.ArgumentTypeError(f"expected 'auto', -1 (all) or a number of layers >= 0, got {text!r}")
-    return value
-
-
 def _verify_arg(text: str) -> str | float:
     """An argparse type for ``--verify``: ``never``, ``always``, ``think`` or a difficulty in [0, 1]."""
     if text in ("never", "always", "think"):
@@ -157,12 +129,12 @@ def _common_model_args(p: argparse.ArgumentParser) -> None:
         "--api-key", help="API key for remote models (default: the provider's usual variable, e.g. OPENAI_API_KEY)"
     )
     p.add_argument(
-        "--n-gpu-layers", type=_gpu_layers_arg, default=None, help="layers to offload for local models: -1 all, 0 none, 'auto'"
+        "--n-gpu-layers", type=gpu_layers, default=None, help="layers to offload for local models: -1 all, 0 none, 'auto'"
     )
     p.add_argument("--policy", type=_policy_arg, default=None, metavar="P", help=POLICY_HELP)
-    p.add_argument("--max-cost", type=_number(float, minimum=0), metavar="USD", help="cost ceiling for the task")
+    p.add_argument("--max-cost", type=number(float, minimum=0), metavar="USD", help="cost ceiling for the task")
     p.add_argument(
-        "--max-tokens", type=_number(int, minimum=0), metavar="N", help="token ceiling (input+output+thinking, all calls)"
+        "--max-tokens", type=number(int, minimum=0), metavar="N", help="token ceiling (input+output+thinking, all calls)"
     )
     p.add_argument("--no-tools", action="store_true", help="do not give the agent the built-in calculator")
     p.add_argument("--config", help="TOML config file (default ~/.config/thinkdial/config.toml)")
@@ -181,8 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one task and print the answer", epilog=EXIT_CODES_HELP)
     run.add_argument("task", help="the task or question; '-' reads it from standard input")
     _common_model_args(run)
-    run.add_argument("--max-steps", type=_number(int, minimum=0), metavar="N", help="step ceiling")
-    run.add_argument("--max-seconds", type=_number(float, minimum=0), metavar="S", help="time ceiling")
+    run.add_argument("--max-steps", type=number(int, minimum=0), metavar="N", help="step ceiling")
+    run.add_argument("--max-seconds", type=number(float, minimum=0), metavar="S", help="time ceiling")
     run.add_argument("--json", action="store_true", help="print one JSON object: output, stop_reason, usage, steps")
     run.add_argument("--trace", metavar="FILE", help="write every event as JSON Lines")
     run.add_argument("--verify", type=_verify_arg, default="never", help="never | always | think | a difficulty threshold")

@@ -5,59 +5,36 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+
+from thinkdial.argtypes import gpu_layers, number
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see thinkdial.cli)
+if TYPE_CHECKING:
+    from typing import Any
 
 KEYS_VARIABLE = "THINKDIAL_SERVE_API_KEYS"
 """Comma-separated bearer keys (kept out of ``ps``, unlike ``--api-key``)."""
 
 
-def _at_least(minimum: float, kind: type = int) -> Any:
-    """An argparse type: a finite ``kind`` of at least ``minimum``."""
-
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {'a whole number' if kind is int else 'a number'}, got {text!r}") from None
-        if value != value or value in (float("inf"), float("-inf")) or value < minimum:
-            raise argparse.ArgumentTypeError(f"must be a finite number >= {minimum:g}, got {text!r}")
-        return value
-
-    return parse
-
-
-def _gpu_layers(text: str) -> int | str:
-    """``auto`` or a whole number of layers (-1 = all)."""
-    if text == "auto":
-        return text
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected 'auto', -1 (all) or a number of layers, got {text!r}") from None
-    if value < -1:
-        raise argparse.ArgumentTypeError(f"expected 'auto', -1 (all) or a number of layers >= 0, got {text!r}")
-    return value
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The ``serve`` subcommand's flags; each overrides the config's ``[serve]`` / ``[models]`` value."""
     p.add_argument("--host", help="address to bind (default 127.0.0.1; 0.0.0.0 exposes the server to the network)")
-    p.add_argument("--port", type=_at_least(0), help="port (default 8000; 0 picks a free one)")
+    p.add_argument("--port", type=number(int, minimum=0), help="port (default 8000; 0 picks a free one)")
     p.add_argument("--fast", help="fast model: 'embedded' (default), a .gguf path, or a litellm name")
     p.add_argument("--thinker", help="thinking model (default: the fast model)")
     p.add_argument("--api-base", help="endpoint for OpenAI-compatible upstream models (litellm api_base)")
-    p.add_argument("--n-gpu-layers", type=_gpu_layers, help="layers to offload for local models: -1 all, 0 none, 'auto'")
+    p.add_argument("--n-gpu-layers", type=gpu_layers, help="layers to offload for local models: -1 all, 0 none, 'auto'")
     p.add_argument("--config", help="TOML config file (default ~/.config/thinkdial/config.toml)")
     p.add_argument("--api-key", action="append", metavar="KEY",
                    help=f"bearer key clients must send (repeatable; also ${KEYS_VARIABLE}, comma-separated, or [serve] api_keys)")
     p.add_argument("--store", metavar="URL", help="spend store: a SQLite path (default) or redis://HOST:PORT/DB")
     p.add_argument("--trace", metavar="FILE", help="append every request's trace events to FILE (JSON Lines)")
     p.add_argument("--no-tools", action="store_true", help="no server-side tools (the calculator by default)")
-    p.add_argument("--max-concurrency", type=_at_least(1), metavar="N", help="requests run at once; more get 429 (default 8)")
-    p.add_argument("--daily-max-cost", type=_at_least(0, float), metavar="USD", help="server-wide spend per UTC day")
-    p.add_argument("--daily-max-tokens", type=_at_least(0), metavar="N", help="server-wide tokens per UTC day")
-    p.add_argument("--key-daily-max-cost", type=_at_least(0, float), metavar="USD", help="spend per API key per UTC day")
-    p.add_argument("--key-daily-max-tokens", type=_at_least(0), metavar="N", help="tokens per API key per UTC day")
+    p.add_argument("--max-concurrency", type=number(int, minimum=1), metavar="N", help="requests run at once; more get 429 (default 8)")
+    p.add_argument("--daily-max-cost", type=number(float, minimum=0), metavar="USD", help="server-wide spend per UTC day")
+    p.add_argument("--daily-max-tokens", type=number(int, minimum=0), metavar="N", help="server-wide tokens per UTC day")
+    p.add_argument("--key-daily-max-cost", type=number(float, minimum=0), metavar="USD", help="spend per API key per UTC day")
+    p.add_argument("--key-daily-max-tokens", type=number(int, minimum=0), metavar="N", help="tokens per API key per UTC day")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.add_argument("--debug", action="store_true", help="show tracebacks")
 
