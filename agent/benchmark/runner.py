@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from thinkdial.benchmark.agent_tasks import agent_summary, is_agent_task, make_workspace, run_counts, split_of
 from thinkdial.benchmark.analysis import analyze
 from thinkdial.benchmark.graders import grade_detail
 from thinkdial.benchmark.tasks import Task, load_tasks, resolve_suite
@@ -191,6 +192,8 @@ def _record(item: WorkItem, result: Any, seconds: float, trace: str) -> dict[str
         ],
         "trace": trace,
         "error": result.message or "error" if result.stop_reason == "error" else None,
+        **run_counts(steps),
+        **({"split": split_of(item.task)} if is_agent_task(item.task) else {}),
     }
 
 
@@ -245,6 +248,16 @@ class _Runner:
             self._agents[system] = Agent(fast=base.fast, thinker=base.thinker, tools=base.tools, system_prompt=prompt)
         return self._agents[system]
 
+    def agent_with_workspace(self, item: WorkItem) -> Any:
+        """An agent for an agent task: its files written to a fresh folder, workspace tools confined to it."""
+        from thinkdial.agent import Agent
+        from thinkdial.tools import calculator, workspace_tools
+
+        base = self.agent_for(item.task.system)
+        folder = make_workspace(item.task, self.out / "workspaces" / _safe(item.key) / _safe(item.task.id))
+        tools = [calculator, *workspace_tools(folder)] if self.opts.tools else []
+        return Agent(fast=base.fast, thinker=base.thinker, tools=tools, system_prompt=base.system_prompt, workspace=folder)
+
     async def run_one(self, item: WorkItem) -> dict[str, Any]:
         from thinkdial.budget import Budget
 
@@ -256,7 +269,7 @@ class _Runner:
         budget = Budget(max_cost_usd=o.max_cost, max_tokens=max_tokens)
         t0 = time.perf_counter()
         try:
-            agent = self.agent_for(item.task.system)
+            agent = self.agent_with_workspace(item) if is_agent_task(item.task) else self.agent_for(item.task.system)
             result = await agent.run(item.task.prompt, budget=budget, policy=item.policy, trace=trace)
         except Exception as exc:  # noqa: BLE001 - one task's failure must not end the benchmark
             return {
@@ -265,7 +278,8 @@ class _Runner:
                 "message": f"{type(exc).__name__}: {exc}", "tokens": 0, "input_tokens": 0, "output_tokens": 0,
                 "thinking_tokens": 0, "cost_usd": 0.0, "seconds": time.perf_counter() - t0, "escalated": False,
                 "difficulty": None, "signals": {}, "draft": "", "steps": [], "trace": trace_rel,
-                "error": f"{type(exc).__name__}: {exc}",
+                "error": f"{type(exc).__name__}: {exc}", "tool_calls": 0, "failed_calls": 0, "n_steps": 0,
+                **({"split": split_of(item.task)} if is_agent_task(item.task) else {}),
             }
         return _record(item, result, time.perf_counter() - t0, trace_rel)
 
@@ -453,5 +467,6 @@ def build_results(
                  "wall_seconds": wall, "run_seconds_total": sum(float(r.get("seconds") or 0) for r in records),
                  "concurrency": opts.concurrency},
         **analyze(records, opts.thresholds, opts.shares, default_threshold=_default_threshold()),
+        "agent": agent_summary(records),
         "tasks": sorted({r["task_id"] for r in records}),
     }
