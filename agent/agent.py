@@ -160,10 +160,18 @@ class Agent:
         self.workspace = Path(workspace) if workspace else None
         self.seed = seed
 
+    def _run_tool_specs(self) -> list[ToolSpec]:
+        """The tool specs of one run: with the values each tool offers now (``Tool.offers``: the workspace's files)."""
+        specs = []
+        for t, spec in zip(self.tools, self.tool_specs, strict=True):
+            offered = t.offered_values()
+            specs.append(spec.model_copy(update={"offered": offered}) if offered else spec)
+        return specs
+
     def settings(self, policy: RoutingPolicy | None = None) -> RunSettings:
         """The frozen settings one run sees."""
         return RunSettings(
-            fast=self.fast, thinker=self.thinker, verifier=self.verifier, toolset=self.toolset, tool_specs=self.tool_specs,
+            fast=self.fast, thinker=self.thinker, verifier=self.verifier, toolset=self.toolset, tool_specs=self._run_tool_specs(),
             policy=policy or self.policy, estimator=self.estimator, thinking=self.thinking, estimate=self.estimate,
             verify=self.verify, system_prompt=self.system_prompt, output_type=self.output_type,
             output_retries=self.output_retries, tool_timeout=self.tool_timeout, workspace=self.workspace, seed=self.seed,

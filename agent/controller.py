@@ -16,9 +16,11 @@ from pydantic import BaseModel
 from thinkdial.budget import Ledger
 from thinkdial.errors import BudgetExceededError, ThinkdialError
 from thinkdial.models.base import Completion, Message, Usage
+from thinkdial.phases.agent_steps import run_progress
 from thinkdial.phases.choose import think_features, thinker_failure
 from thinkdial.phases.context import BudgetStop, Emit, RunContext
 from thinkdial.phases.estimate import estimate
+from thinkdial.phases.progress import stalled_action, stop_stalled
 from thinkdial.phases.strategies.chain import vote_chains
 from thinkdial.phases.structured import structured
 from thinkdial.phases.think import decide, think
@@ -62,6 +64,8 @@ class RunController:
                     if final is not None:
                         output = final
                         break
+                if ctx.state.stalled and ctx.state.steps and ctx.state.steps[-1].action == "stop":
+                    message = ctx.state.stalled
             except BudgetStop as stop:
                 stop_reason, message = "budget", str(stop)
             except ThinkdialError as err:
@@ -118,6 +122,12 @@ class RunController:
         state.steps.append(step)
         spent_before = ctx.ledger.spent
         ctx.emit(StepStarted(step=state.step_no))
+        prog = run_progress(ctx)
+        if prog.stop:
+            # The run stopped making progress (policies.estimate.progress): end it with its best answer.
+            answer = await stop_stalled(ctx, messages, step, prog)
+            self._finish_step(step, spent_before)
+            return answer
 
         wants_long = request_shape(ctx.task) == "long" and messages[-1].role != "tool"
         draft_cap = s.estimate.long_draft_tokens if wants_long else s.estimate.draft_tokens
@@ -150,6 +160,11 @@ class RunController:
             )
         if action.action == "sample_more":
             action = RouteAction("keep", reason="the policy asked for more samples again; keeping the draft")
+        forced = stalled_action(ctx, self.policy, prog) if est.stage != "grounded" else None
+        if forced is not None:
+            action = forced if action.action != "escalate" else RouteAction("escalate", action.level, f"{action.reason}; {forced.reason}")
+        if step.faults and action.action != "stop":
+            action = RouteAction(action.action, action.level, reason=f"{action.reason} ({'; '.join(step.faults)})")
 
         result: Completion = draft
         if action.action == "escalate":

@@ -1,9 +1,13 @@
 """Tool calling for local models without native function calling: a JSON grammar.
 
 The model is told about the tools in its system message and is constrained to
-answer with one JSON object: ``{"tool": NAME, "arguments": {...}}``. When the
-model may also answer directly (``tool_choice="auto"``), a pseudo-tool
-``final_answer`` with one string argument carries the answer.
+answer with one JSON object: ``{"tool": NAME, "arguments": {...}}``, built from
+each tool's own JSON schema (one tool name from the list, its own argument names
+and types). A string argument for which the tool offers values
+(``ToolSpec.offered``, e.g. the workspace's files) is restricted to them, so a
+small model names a real file instead of inventing one. When the model may also
+answer directly (``tool_choice="auto"``), a pseudo-tool ``final_answer`` with
+one string argument carries the answer.
 """
 
 from __future__ import annotations
@@ -24,14 +28,29 @@ def tool_call_json_schema(tools: list[ToolSpec], allow_answer: bool) -> dict[str
         name=FINAL_ANSWER,
         parameters={"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]},
     )
-    return tool_call_schema([*tools, answer] if allow_answer else tools)
+    offered = [_with_offered_values(t) for t in tools]
+    return tool_call_schema([*offered, answer] if allow_answer else offered)
+
+
+def _with_offered_values(spec: ToolSpec) -> ToolSpec:
+    """``spec`` with each offered string argument restricted to its offered values (an ``enum``)."""
+    if not spec.offered:
+        return spec
+    props = dict(spec.parameters.get("properties", {}))
+    for key, values in spec.offered.items():
+        if key in props and values:
+            props[key] = {**props[key], "enum": list(values)}
+    return spec.model_copy(update={"parameters": {**spec.parameters, "properties": props}})
 
 
 def tools_system_text(tools: list[ToolSpec], allow_answer: bool) -> str:
     """Instructions listing the tools, appended to the system message."""
     lines = ["Answer by calling a tool. Reply with one JSON object.", "Tools:"]
     for t in tools:
-        args = ", ".join(t.parameters.get("properties", {}))
+        args = ", ".join(
+            f"{name} (one of: {', '.join(t.offered[name])})" if t.offered.get(name) else name
+            for name in t.parameters.get("properties", {})
+        )
         lines.append(f"- {t.name}: {t.description} Arguments: {args}")
     if allow_answer:
         lines.append(f"- {FINAL_ANSWER}: give the answer directly. Arguments: answer")

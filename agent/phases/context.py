@@ -32,6 +32,12 @@ class RunState:
     """Normalised results of successful tool calls: a draft restating one is grounded."""
     tool_memo: dict[tuple[str, str], tuple[bool, str, float]] = field(default_factory=dict)
     """(tool, arguments) -> (ok, content, seconds): a repeated call is answered from here."""
+    progress: Any = None
+    """The run's progress signals before the current step (``policies.estimate.progress.Progress``)."""
+    stalled: str = ""
+    """Why the run escalates every remaining step (a progress signal fired), or empty."""
+    pointers: list[str] = field(default_factory=list)
+    """Files a tool result points at that nobody has read yet: the thinker is offered tools after results."""
 
     @property
     def step(self) -> Step:

@@ -1,0 +1,184 @@
+"""Agent steps: the difficulty of a tool-call draft, grounding of answers in tool results, and run progress.
+
+Glue between the run state and the pure policies (``policies.estimate.tool_steps``, ``.grounding`` and
+``.progress``): what the tools say of a call (does the tool exist, do the arguments validate), what the
+conversation holds, what was called before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from thinkdial.models.base import Completion, Message
+from thinkdial.phases.context import RunContext
+from thinkdial.policies.estimate.grounding import (
+    ToolNeed,
+    answer_in_result,
+    call_bears_on,
+    tool_need,
+    unread_pointers,
+)
+from thinkdial.policies.estimate.progress import CallRecord, Progress, progress
+from thinkdial.policies.estimate.tool_steps import CallFacts, ToolStepEstimate, call_confidence, tool_step_estimate
+
+__all__ = [
+    "AnswerGrounding",
+    "answer_grounding",
+    "assess_calls",
+    "call_records",
+    "conversation_text",
+    "known_paths",
+    "run_progress",
+]
+
+MAX_CONTEXT_CHARS = 200_000
+"""Only this much of the conversation is searched for an argument's value (the latest part wins)."""
+
+
+def conversation_text(messages: Sequence[Message]) -> str:
+    """What a call may draw on: every message but the system prompt, tool results included (bounded)."""
+    text = "\n".join(m.content for m in messages if m.role != "system" and m.content)
+    return text[-MAX_CONTEXT_CHARS:]
+
+
+def call_records(ctx: RunContext) -> list[CallRecord]:
+    """Every tool call the run made so far, in order, with its outcome."""
+    return [
+        CallRecord(str(c["name"]), str(c["arguments"]), bool(c["ok"]), str(c.get("result", "")))
+        for s in ctx.state.steps for c in s.tool_calls
+    ]
+
+
+def known_paths(ctx: RunContext) -> list[str]:
+    """The paths the run's tools offer (``Tool.offers``: the workspace's files and folders)."""
+    out: list[str] = []
+    for spec in ctx.settings.tool_specs:
+        for values in spec.offered.values():
+            out.extend(v for v in values if v not in (".", ""))
+    return list(dict.fromkeys(out))
+
+
+def _defaults(ctx: RunContext) -> dict[str, dict[str, Any]]:
+    return {
+        spec.name: {k: p["default"] for k, p in spec.parameters.get("properties", {}).items() if "default" in p}
+        for spec in ctx.settings.tool_specs
+    }
+
+
+def _facts(ctx: RunContext, completion: Completion) -> list[CallFacts]:
+    toolset = ctx.settings.toolset
+    out = []
+    for call in completion.tool_calls:
+        tool = toolset.get(call.name) if call.name in toolset else None
+        invalid = tool.check_arguments(call.arguments) if tool is not None else None
+        out.append(CallFacts(call.name, call.arguments, tool is not None, invalid))
+    return out
+
+
+def _normal(arguments: str) -> str:
+    return " ".join(arguments.split())
+
+
+def assess_calls(ctx: RunContext, messages: Sequence[Message], completion: Completion) -> ToolStepEstimate:
+    """The difficulty of the tool calls ``completion`` asks for, in this run's conversation."""
+    facts = _facts(ctx, completion)
+    earlier = {(c.name, _normal(c.arguments)) for c in call_records(ctx)}
+    previous = ctx.state.steps[-2].tool_calls if len(ctx.state.steps) >= 2 else []
+    return tool_step_estimate(
+        facts,
+        context=conversation_text(messages),
+        confidence=call_confidence(completion, facts),
+        previous_error=bool(previous) and not any(c["ok"] for c in previous),
+        repeated=any((f.name, _normal(f.arguments)) in earlier for f in facts),
+        defaults=_defaults(ctx),
+    )
+
+
+@dataclass
+class AnswerGrounding:
+    """How a direct answer stands towards the tools: grounded in a call that bears on the question, or not."""
+
+    grounded: bool = False
+    """The answer restates the result of a call that bears on the question."""
+    floor: float = 0.0
+    """The least difficulty the answer gets (a question only a tool can answer, a pointer not followed)."""
+    signals: dict[str, float] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+
+
+def answer_grounding(ctx: RunContext, answer: str | None, claim_false: bool) -> AnswerGrounding:
+    """Whether ``answer`` (the draft's answer) is grounded in this run's tool results, or must not be trusted.
+
+    Grounded: it restates a successful result of a call bearing on the question, and no exact check finds a
+    false claim in it. Floored (``grounding.UNSEEN_FLOOR``): the question names a file or asks about the workspace,
+    a tool could look, and no call bearing on it succeeded; or a result points at a file nobody has read.
+    """
+    from thinkdial.policies.estimate.grounding import UNSEEN_FLOOR
+
+    out = AnswerGrounding()
+    if not ctx.settings.tool_specs:
+        return out
+    paths = known_paths(ctx)
+    need: ToolNeed = tool_need(ctx.task, paths)
+    records = call_records(ctx)
+    earlier = ""
+    bearing: list[CallRecord] = []
+    for rec in records:
+        if rec.ok and call_bears_on(rec.arguments, ctx.task, earlier, need):
+            bearing.append(rec)
+        if rec.ok:
+            earlier += "\n" + rec.result
+    unrelated = [r for r in records if r.ok and r not in bearing]
+    read = [_path_of(r.arguments) for r in records if r.ok]
+    pointers = unread_pointers([r.result for r in bearing], [p for p in read if p], paths, ctx.task)
+    ctx.state.pointers = pointers
+    if pointers:
+        # A result points at a file nobody has read: the answer lies there, not in what was read so far.
+        out.signals["unread_pointer"] = 1.0
+        out.floor = UNSEEN_FLOOR
+        out.reasons.append(f"a result points at {pointers[0]}, which nobody has read")
+        return out
+    if answer is not None and any(answer_in_result(answer, r.result) for r in bearing):
+        if claim_false:
+            out.reasons.append("it restates a tool result but states a false claim")
+        else:
+            out.grounded = True
+            out.signals["tool_grounded"] = 1.0
+            return out
+    elif answer is not None and any(answer_in_result(answer, r.result) for r in unrelated):
+        out.signals["tool_result_unrelated"] = 1.0
+        out.reasons.append("it restates the result of a call that does not bear on the question")
+    looks = bool(paths) or any(
+        "path" in spec.parameters.get("properties", {}) for spec in ctx.settings.tool_specs
+    )
+    if need.unseen and looks and not bearing:
+        out.signals["needs_tool"] = 1.0
+        out.floor = UNSEEN_FLOOR
+        what = f"the file {need.files[0]}" if need.files else "the workspace"
+        out.reasons.append(f"it answers about {what} without any tool having looked")
+    return out
+
+
+def _path_of(arguments: str) -> str | None:
+    from thinkdial.policies.estimate.tool_steps import argument_values
+
+    for key, value in argument_values(arguments):
+        if key.split(".")[-1] in ("path", "file", "filename") and isinstance(value, str):
+            return value
+    return None
+
+
+def run_progress(ctx: RunContext) -> Progress:
+    """The run's progress signals before the current step (stored on the run state)."""
+    ledger = ctx.ledger
+    prog = progress(
+        call_records(ctx),
+        steps_used=max(ledger.steps - 1, 0),
+        max_steps=ledger.budget.max_steps,
+        tokens_used=ledger.spent.total_tokens,
+        max_tokens=ledger.budget.max_tokens,
+    )
+    ctx.state.progress = prog
+    return prog
