@@ -94,6 +94,9 @@ class Agent:
         output_retries: extra tries when the structured output fails validation.
         workspace: folder that workspace tools are confined to.
         seed: seed of every sampled call (greedy calls are deterministic anyway).
+        budget_note: when a ceiling is set, end what the models see at each step with one line of what is left
+            (``[Budget left: 1200 tokens, 3 steps.]``). Off by default: on the agent suite it did not pay
+            (``bench/RESULTS.md``, issue 19).
         api_base, api_key, n_gpu_layers: passed to model resolution for models given as strings.
     """
 
@@ -117,6 +120,7 @@ class Agent:
         output_retries: int = 2,
         workspace: str | Path | None = None,
         seed: int | None = 0,
+        budget_note: bool = False,
         api_base: str | None = None,
         api_key: str | None = None,
         n_gpu_layers: int | str = "auto",
@@ -159,6 +163,7 @@ class Agent:
         self.output_retries = output_retries
         self.workspace = Path(workspace) if workspace else None
         self.seed = seed
+        self.budget_note = bool(budget_note)
 
     def _run_tool_specs(self) -> list[ToolSpec]:
         """The tool specs of one run: with the values each tool offers now (``Tool.offers``: the workspace's files)."""
@@ -175,7 +180,7 @@ class Agent:
             policy=policy or self.policy, estimator=self.estimator, thinking=self.thinking, estimate=self.estimate,
             verify=self.verify, system_prompt=self.system_prompt, output_type=self.output_type,
             output_retries=self.output_retries, tool_timeout=self.tool_timeout, workspace=self.workspace, seed=self.seed,
-            checks=self.checks, gain=self.gain,
+            checks=self.checks, gain=self.gain, budget_note=self.budget_note,
         )
 
     # -- running -----------------------------------------------------------------------

@@ -20,7 +20,7 @@ from thinkdial.phases.agent_steps import run_progress
 from thinkdial.phases.choose import think_features, thinker_failure
 from thinkdial.phases.context import BudgetStop, Emit, RunContext
 from thinkdial.phases.estimate import estimate
-from thinkdial.phases.progress import stalled_action, stop_stalled
+from thinkdial.phases.progress import stalled_action, stop_stalled, with_budget_note
 from thinkdial.phases.strategies.chain import vote_chains
 from thinkdial.phases.structured import structured
 from thinkdial.phases.think import decide, think
@@ -132,7 +132,8 @@ class RunController:
         wants_long = request_shape(ctx.task) == "long" and messages[-1].role != "tool"
         draft_cap = s.estimate.long_draft_tokens if wants_long else s.estimate.draft_tokens
         fast_tools = s.tool_specs if s.fast.capabilities.tools else []
-        draft = await ctx.call("draft", "draft", s.fast, messages, draft_cap, tools=fast_tools, temperature=0.0, seed=s.seed)
+        seen = with_budget_note(ctx, messages)  # the run's messages, or a copy ending with what the ceiling leaves
+        draft = await ctx.call("draft", "draft", s.fast, seen, draft_cap, tools=fast_tools, temperature=0.0, seed=s.seed)
         if draft is None:
             raise BudgetStop("budget too small for the fast draft")
         step.draft = draft.text
@@ -168,7 +169,7 @@ class RunController:
 
         result: Completion = draft
         if action.action == "escalate":
-            thought = await think(ctx, messages, action, step, long_form=long_form)
+            thought = await think(ctx, seen, action, step, long_form=long_form)
             result = self._better_of(step, draft, thought, long_form)
         elif action.action == "stop":
             decide(ctx, step, "stop", "fast", None, action.reason)

@@ -114,3 +114,5 @@ class RunSettings:
     """The claim checks of the run (``Agent(checks=...)``)."""
     gain: GainCalibration | None = None
     """The pair's calibration of P(thinker right); None trusts the thinker."""
+    budget_note: bool = False
+    """End what the models see at each step with a line of what the ceiling leaves (``Agent(budget_note=True)``)."""

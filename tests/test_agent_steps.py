@@ -199,9 +199,13 @@ def test_progress_rule_pure():
 
 def test_an_answer_about_a_named_file_with_no_tool_call_is_not_grounded(tmp_path: Path):
     (tmp_path / "config.ini").write_text("port = 8080\n")
-    agent, _ = _agent([ScriptedReply("The server uses port 80.", confidence=SURE)], ["Answer: 8080"],
-                      tools=workspace_tools(tmp_path))
+    (tmp_path / "other.txt").write_text("port = 1\n")
+    agent, thinker = _agent([ScriptedReply("The server uses port 80.", confidence=SURE)], ["Answer: 8080"],
+                            tools=workspace_tools(tmp_path))
     result, routes = _run(agent, "What port does the server use? Check config.ini.")
+    # the thinker's grammar may name only the file the question names
+    assert {s.name: s.offered for s in thinker.requests[0].tools} == {"read_file": {"path": ["config.ini"]}}
+    assert thinker.requests[0].tool_choice == "required"  # the next action is to read it
     first = result.steps[0]
     assert first.estimate_stage == "needs_tool" and first.signals["needs_tool"] == 1.0
     assert first.difficulty >= 0.8 and first.route == "think"
@@ -294,3 +298,55 @@ def test_a_pointer_in_a_result_lets_the_thinker_read_the_next_file(tmp_path: Pat
     assert thinker.requests[0].tools  # tools offered right after a result, because it points further
     assert [c["arguments"] for s in result.steps for c in s.tool_calls] == ['{"path": "index.md"}', '{"path": "hint.txt"}']
     assert result.output == "blue whale" and result.steps[-1].estimate_stage == "grounded"
+
+
+# ---------------------------------------------------------------- the remaining budget in the step
+
+
+def test_budget_note_tells_the_models_what_is_left_without_keeping_it_in_the_messages():
+    fast = ScriptedModel(["Paris"], name="fast", repeat_last=True)
+    agent = Agent(fast=fast, thinker=fast, policy="fast", budget_note=True)
+    result = agent.run_sync("Capital of France?", budget=Budget(max_tokens=500, max_steps=3))
+    seen = fast.requests[0].messages[-1].content
+    assert seen.endswith("[Budget left: 500 tokens, 2 more steps.]")
+    assert "Budget left" not in result.messages[0].content
+    plain = ScriptedModel(["Paris"], name="fast", repeat_last=True)
+    Agent(fast=plain, thinker=plain, policy="fast").run_sync("Capital of France?", budget=Budget(max_tokens=500))
+    assert "Budget left" not in plain.requests[0].messages[-1].content
+    off = ScriptedModel(["Paris"], name="fast", repeat_last=True)
+    Agent(fast=off, thinker=off, policy="fast", budget_note=True).run_sync("Capital of France?", budget=Budget())
+    assert "Budget left" not in off.requests[0].messages[-1].content  # no ceiling, no line
+
+
+def test_after_a_listing_a_named_file_still_unread_keeps_the_floor_and_tools_on_offer(tmp_path: Path):
+    (tmp_path / "config.ini").write_text("port = 8080\n")
+    (tmp_path / "notes.txt").write_text("nothing\n")
+    fast = ScriptedModel(
+        [ScriptedReply("", tool_calls=[tool_call("list_dir", {"path": "."})], confidence=SURE),
+         ScriptedReply("The port is 80.", confidence=SURE), ScriptedReply("8080", confidence=SURE)],
+        name="fast", capabilities=TOOLS,
+    )
+    thinker = ScriptedModel([ScriptedReply("", tool_calls=[tool_call("read_file", {"path": "config.ini"})])], name="thinker")
+    agent = Agent(fast=fast, thinker=thinker, tools=workspace_tools(tmp_path), estimate="tokens")
+    result, _ = _run(agent, "What port does the server use? Check config.ini.")
+    assert result.steps[1].signals.get("needs_tool") == 1.0 and result.steps[1].route == "think"
+    offered = {s.name: s.offered for s in thinker.requests[0].tools}
+    assert offered["read_file"] == {"path": ["config.ini", "notes.txt"]}  # the files the conversation names or lists
+    assert result.output == "8080" and result.steps[-1].estimate_stage == "grounded"
+
+
+def test_numbers_read_from_a_file_are_summed_with_the_calculator_before_an_answer_is_trusted(tmp_path: Path):
+    (tmp_path / "numbers.txt").write_text("12\n7\n30\n")
+    fast = ScriptedModel(
+        [ScriptedReply("", tool_calls=[tool_call("read_file", {"path": "numbers.txt"})], confidence=SURE),
+         ScriptedReply("The sum is 50.", confidence=SURE), ScriptedReply("The sum is 49.", confidence=0.6)],
+        name="fast", capabilities=TOOLS,
+    )
+    thinker = ScriptedModel([ScriptedReply("", tool_calls=[tool_call("calculator", {"expression": "12 + 7 + 30"})])],
+                            name="thinker")
+    agent = Agent(fast=fast, thinker=thinker, tools=[calculator, *workspace_tools(tmp_path)], estimate="tokens")
+    result, _ = _run(agent, "What is the sum of the numbers in numbers.txt?")
+    assert result.steps[1].signals.get("pending_computation") == 1.0 and result.steps[1].route == "think"
+    assert [t.name for t in thinker.requests[0].tools] == ["calculator"] and thinker.requests[0].tool_choice == "required"
+    assert result.steps[1].tool_calls[0]["result"] == "49"
+    assert result.output == "The sum is 49." and result.steps[-1].estimate_stage == "grounded"

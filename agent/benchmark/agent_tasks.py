@@ -55,9 +55,11 @@ def make_workspace(task: Task, folder: Path) -> Path:
 
 
 def run_counts(steps: Sequence[Any]) -> dict[str, int]:
-    """Tool calls, failed tool calls and steps of one run (``steps`` are ``Step`` records)."""
+    """Tool calls, failed tool calls, steps, and steps the progress rule escalated or stopped, of one run
+    (``steps`` are ``Step`` records)."""
     calls = [c for s in steps for c in s.tool_calls]
-    return {"tool_calls": len(calls), "failed_calls": sum(1 for c in calls if not c.get("ok")), "n_steps": len(steps)}
+    return {"tool_calls": len(calls), "failed_calls": sum(1 for c in calls if not c.get("ok")), "n_steps": len(steps),
+            "stalled_steps": sum(1 for s in steps if getattr(s, "stalled_by", None))}
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -74,6 +76,7 @@ def _summary(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "failed_calls": _mean([float(r.get("failed_calls", 0)) for r in records]),
         "steps": _mean([float(r.get("n_steps", len(r.get("steps", [])))) for r in records]),
         "escalated": _mean([1.0 if r["escalated"] else 0.0 for r in records]),
+        "stalled": _mean([1.0 if r.get("stalled_steps") else 0.0 for r in records]),
         "seconds": _mean([float(r["seconds"]) for r in records]),
     }
 
@@ -104,8 +107,9 @@ def agent_markdown(summary: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     for split, table in summary.items():
         lines += ["", f"Agent tasks, split `{split}` (per task: tokens, tool calls, failed calls, steps):", "",
-                  "| policy | passed | tokens | tool calls | failed calls | steps | escalated |", "|---|---|---|---|---|---|---|"]
+                  "| policy | passed | tokens | tool calls | failed calls | steps | escalated | progress rule fired |",
+                  "|---|---|---|---|---|---|---|---|"]
         for name, s in table.items():
             lines.append(f"| {name} | {s['passed']}/{s['n']} ({s['pass_rate']:.0%}) | {s['tokens']:.0f} | {s['tool_calls']:.2f} | "
-                         f"{s['failed_calls']:.2f} | {s['steps']:.2f} | {s['escalated']:.0%} |")
+                         f"{s['failed_calls']:.2f} | {s['steps']:.2f} | {s['escalated']:.0%} | {s.get('stalled', 0.0):.0%} |")
     return lines

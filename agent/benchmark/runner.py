@@ -278,7 +278,7 @@ class _Runner:
                 "message": f"{type(exc).__name__}: {exc}", "tokens": 0, "input_tokens": 0, "output_tokens": 0,
                 "thinking_tokens": 0, "cost_usd": 0.0, "seconds": time.perf_counter() - t0, "escalated": False,
                 "difficulty": None, "signals": {}, "draft": "", "steps": [], "trace": trace_rel,
-                "error": f"{type(exc).__name__}: {exc}", "tool_calls": 0, "failed_calls": 0, "n_steps": 0,
+                "error": f"{type(exc).__name__}: {exc}", "tool_calls": 0, "failed_calls": 0, "n_steps": 0, "stalled_steps": 0,
                 **({"split": split_of(item.task)} if is_agent_task(item.task) else {}),
             }
         return _record(item, result, time.perf_counter() - t0, trace_rel)

@@ -7,21 +7,30 @@ conversation holds, what was called before.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from thinkdial.models.base import Completion, Message
+from thinkdial.models.base import Completion, Message, ToolSpec
 from thinkdial.phases.context import RunContext
 from thinkdial.policies.estimate.grounding import (
     ToolNeed,
     answer_in_result,
     call_bears_on,
+    mentioned_values,
+    pending_computation,
     tool_need,
     unread_pointers,
 )
 from thinkdial.policies.estimate.progress import CallRecord, Progress, progress
-from thinkdial.policies.estimate.tool_steps import CallFacts, ToolStepEstimate, call_confidence, tool_step_estimate
+from thinkdial.policies.estimate.tool_steps import (
+    CallFacts,
+    ToolStepEstimate,
+    argument_values,
+    call_confidence,
+    tool_step_estimate,
+)
 
 __all__ = [
     "AnswerGrounding",
@@ -29,18 +38,22 @@ __all__ = [
     "assess_calls",
     "call_records",
     "conversation_text",
+    "grounded_tool_specs",
     "known_paths",
     "run_progress",
 ]
+
+_BUDGET_LINE = re.compile(r"\[Budget left: [^\]\n]*\]")
 
 MAX_CONTEXT_CHARS = 200_000
 """Only this much of the conversation is searched for an argument's value (the latest part wins)."""
 
 
 def conversation_text(messages: Sequence[Message]) -> str:
-    """What a call may draw on: every message but the system prompt, tool results included (bounded)."""
+    """What a call may draw on: every message but the system prompt, tool results included (bounded), without
+    the budget line of ``Agent(budget_note=True)`` (its numbers ground nothing)."""
     text = "\n".join(m.content for m in messages if m.role != "system" and m.content)
-    return text[-MAX_CONTEXT_CHARS:]
+    return _BUDGET_LINE.sub("", text[-MAX_CONTEXT_CHARS:])
 
 
 def call_records(ctx: RunContext) -> list[CallRecord]:
@@ -58,6 +71,39 @@ def known_paths(ctx: RunContext) -> list[str]:
         for values in spec.offered.values():
             out.extend(v for v in values if v not in (".", ""))
     return list(dict.fromkeys(out))
+
+
+def grounded_tool_specs(ctx: RunContext, messages: Sequence[Message]) -> tuple[list[ToolSpec], bool]:
+    """The tool specs a local grammar gets, and whether a call is required.
+
+    Each offered argument is narrowed to the values the conversation mentions (all of them when it mentions
+    none), so the grammar cannot write a path nobody named. When the conversation names an offered value that
+    no call has used yet (a file the question names, one a result points at), only the tools that can take it
+    are offered, with only those values, and a call is required: the next action is to look there.
+    """
+    text = conversation_text(messages)
+    used = {(c.name, v) for c in call_records(ctx) for _, v in argument_values(c.arguments) if isinstance(v, str)}
+    narrowed_specs, focused = [], []
+    for spec in ctx.settings.tool_specs:
+        if not spec.offered:
+            narrowed_specs.append(spec)
+            continue
+        narrowed, fresh = {}, {}
+        for key, values in spec.offered.items():
+            named = [v for v in mentioned_values(values, text) if v not in (".", "./")]
+            narrowed[key] = named or values
+            unused = [v for v in named if (spec.name, v) not in used]
+            if unused:
+                fresh[key] = unused
+        narrowed_specs.append(spec.model_copy(update={"offered": narrowed}))
+        if fresh:
+            focused.append(spec.model_copy(update={"offered": fresh}))
+    if ctx.state.compute and not ctx.state.pointers:
+        # Numbers from a result are to be computed: the tools that take no offered value (the calculator).
+        computing = [spec for spec in ctx.settings.tool_specs if not spec.offered]
+        if computing:
+            return computing, True
+    return (focused, True) if focused else (narrowed_specs, False)
 
 
 def _defaults(ctx: RunContext) -> dict[str, dict[str, Any]]:
@@ -131,9 +177,19 @@ def answer_grounding(ctx: RunContext, answer: str | None, claim_false: bool) -> 
         if rec.ok:
             earlier += "\n" + rec.result
     unrelated = [r for r in records if r.ok and r not in bearing]
-    read = [_path_of(r.arguments) for r in records if r.ok]
-    pointers = unread_pointers([r.result for r in bearing], [p for p in read if p], paths, ctx.task)
-    ctx.state.pointers = pointers
+    read = [p for p in (_path_of(r.arguments) for r in records if r.ok) if p]
+    unread_named = [f for f in need.files if f in paths and f not in read]
+    pointers = unread_pointers([r.result for r in bearing], read, paths, ctx.task)
+    ctx.state.pointers = [*unread_named, *(p for p in pointers if p not in unread_named)]
+    read_results = [r.result for r in bearing if _path_of(r.arguments)]
+    later = [r.arguments for r in records if not _path_of(r.arguments)]
+    ctx.state.compute = pending_computation(ctx.task, read_results, later) if not pointers else []
+    if ctx.state.compute and not (answer is not None and any(answer_in_result(answer, r.result) for r in bearing if not _path_of(r.arguments))):
+        # The question wants the numbers a file holds computed, and no call has computed from them yet.
+        out.signals["pending_computation"] = 1.0
+        out.floor = UNSEEN_FLOOR
+        out.reasons.append(f"the question wants {len(ctx.state.compute)} numbers from a result computed, and no call has")
+        return out
     if pointers:
         # A result points at a file nobody has read: the answer lies there, not in what was read so far.
         out.signals["unread_pointer"] = 1.0
@@ -153,7 +209,7 @@ def answer_grounding(ctx: RunContext, answer: str | None, claim_false: bool) -> 
     looks = bool(paths) or any(
         "path" in spec.parameters.get("properties", {}) for spec in ctx.settings.tool_specs
     )
-    if need.unseen and looks and not bearing:
+    if need.unseen and looks and (not bearing or (unread_named and len(unread_named) == len(need.files))):
         out.signals["needs_tool"] = 1.0
         out.floor = UNSEEN_FLOOR
         what = f"the file {need.files[0]}" if need.files else "the workspace"
@@ -162,8 +218,6 @@ def answer_grounding(ctx: RunContext, answer: str | None, claim_false: bool) -> 
 
 
 def _path_of(arguments: str) -> str | None:
-    from thinkdial.policies.estimate.tool_steps import argument_values
-
     for key, value in argument_values(arguments):
         if key.split(".")[-1] in ("path", "file", "filename") and isinstance(value, str):
             return value

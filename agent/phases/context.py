@@ -38,6 +38,8 @@ class RunState:
     """Why the run escalates every remaining step (a progress signal fired), or empty."""
     pointers: list[str] = field(default_factory=list)
     """Files a tool result points at that nobody has read yet: the thinker is offered tools after results."""
+    compute: list[str] = field(default_factory=list)
+    """Numbers from tool results the question wants summed (or averaged, ...) that no call has computed from yet."""
 
     @property
     def step(self) -> Step:

@@ -23,7 +23,32 @@ from thinkdial.policies.routing import FastPolicy, RouteAction, RoutingPolicy
 from thinkdial.prompts import STALLED_ANSWER_PROMPT
 from thinkdial.result import Step
 
-__all__ = ["stalled_action", "stop_stalled"]
+__all__ = ["budget_line", "stalled_action", "stop_stalled", "with_budget_note"]
+
+
+def budget_line(ctx: RunContext) -> str:
+    """What the ceiling leaves, in one line (empty when no ceiling is set)."""
+    left = ctx.ledger.remaining()
+    parts = []
+    if left.tokens is not None:
+        parts.append(f"{left.tokens} tokens")
+    if left.steps is not None:
+        parts.append(f"{left.steps} more step{'s' if left.steps != 1 else ''}")
+    if left.cost_usd is not None:
+        parts.append(f"${left.cost_usd:.4f}")
+    if left.seconds is not None:
+        parts.append(f"{left.seconds:.0f} s")
+    return f"[Budget left: {', '.join(parts)}.]" if parts else ""
+
+
+def with_budget_note(ctx: RunContext, messages: list[Message]) -> list[Message]:
+    """``messages`` as this step's calls see them: with ``Agent(budget_note=True)`` and a ceiling set, the last
+    message ends with :func:`budget_line` (a copy: the run's messages do not keep it)."""
+    line = budget_line(ctx) if ctx.settings.budget_note and messages else ""
+    if not line:
+        return messages
+    last = messages[-1]
+    return [*messages[:-1], last.model_copy(update={"content": f"{last.content}\n\n{line}"})]
 
 
 def stalled_action(ctx: RunContext, policy: RoutingPolicy, prog: Progress | None) -> RouteAction | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from thinkdial.models.base import Completion, Message
-from thinkdial.phases.agent_steps import assess_calls
+from thinkdial.phases.agent_steps import assess_calls, grounded_tool_specs
 from thinkdial.phases.context import RunContext
 from thinkdial.phases.strategies import WHOLE_ANSWER, strategy_for
 from thinkdial.policies.routing import RouteAction
@@ -62,10 +62,10 @@ async def think(ctx: RunContext, messages: list[Message], action: RouteAction, s
 
     # Tools are offered on short-answer steps (a local model gets them through a JSON grammar, which would squeeze a
     # long answer into one string), and not right after tool results, where the thinker answers from them, unless
-    # the step's draft was itself a tool call (the thinker chooses the action) or a result points at a file
-    # nobody has read (the next action is to read it).
+    # the step's draft was itself a tool call (the thinker chooses the action), a result points at a file
+    # nobody has read (the next action is to read it) or holds numbers the question wants computed.
     fresh_results = bool(messages) and messages[-1].role == "tool"
-    choose_action = step.estimate_stage == "tool_call" or bool(ctx.state.pointers)
+    choose_action = step.estimate_stage == "tool_call" or bool(ctx.state.pointers) or bool(ctx.state.compute)
     offer_tools = bool(s.tool_specs) and (not fresh_results or choose_action) and (not long_form or thinker.capabilities.tools)
     result = None
     if offer_tools:
@@ -74,8 +74,12 @@ async def think(ctx: RunContext, messages: list[Message], action: RouteAction, s
             # Only a tool call is kept from a grammar-forced reply, and a call is short; uncapped, a small model
             # can spend the whole thinking budget inside one JSON string (a thousand digits, a minute on a CPU).
             cap = min(cap, GRAMMAR_CALL_TOKENS)
+        # A local grammar gets the offered values the conversation mentions, and only the calls that look where it
+        # points when it names a file nobody has read (a model with native tools gets the specs as they are).
+        specs, required = (s.tool_specs, False) if thinker.capabilities.tools else grounded_tool_specs(ctx, messages)
         result = await ctx.call(
-            "think", "think", thinker, messages, cap, min_tokens=min(need, cap), tools=s.tool_specs,
+            "think", "think", thinker, messages, cap, min_tokens=min(need, cap), tools=specs,
+            tool_choice="required" if required else "auto",
             temperature=0.0, seed=s.seed, thinking_budget=budget if native else None,
         )
         why = grammar_call_fault(ctx, result, messages) if result is not None and not thinker.capabilities.tools else ""

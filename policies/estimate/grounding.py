@@ -6,6 +6,8 @@
 * A draft restating a tool result is grounded only when that call *bears on the question*: its arguments come
   from the question or from an earlier result (:func:`call_bears_on`), or it lists the workspace a question
   asks about. ``calculator("cos(pi)")`` does not bear on "How many r's are in strawberry?".
+* A question asking for a sum, total, average or product of numbers that only a result holds, with no call
+  having computed it from them yet, is not answered by restating the result (:func:`pending_computation`).
 * A result that names a file nobody has read yet (``"The hint is in hint.txt."``) is a pointer: a draft that
   stops there is not an answer unless the question asks which file (:func:`unread_pointers`).
 
@@ -23,7 +25,16 @@ from thinkdial.policies.estimate.tool_steps import ungrounded_values
 from thinkdial.policies.reading.answers import normalize_answer
 from thinkdial.policies.reading.question import Question
 
-__all__ = ["UNSEEN_FLOOR", "ToolNeed", "answer_in_result", "call_bears_on", "tool_need", "unread_pointers"]
+__all__ = [
+    "UNSEEN_FLOOR",
+    "ToolNeed",
+    "answer_in_result",
+    "call_bears_on",
+    "mentioned_values",
+    "pending_computation",
+    "tool_need",
+    "unread_pointers",
+]
 
 UNSEEN_FLOOR = 0.8
 """The least difficulty of a draft answering about a file or the workspace that no tool call has looked at."""
@@ -121,3 +132,33 @@ def unread_pointers(results: Sequence[str], read_paths: Iterable[str], known_pat
         if re.search(rf"(?<![\w.-]){re.escape(low)}(?![\w-])", text):
             out.append(path)
     return out
+
+
+def mentioned_values(values: Sequence[str], text: str) -> list[str]:
+    """The offered ``values`` that ``text`` (the conversation) mentions as whole names; the root ``"."`` is always
+    kept. A local grammar narrowed to these can only write calls whose arguments are grounded."""
+    lowered = text.lower()
+    out = []
+    for value in values:
+        low = value.lower()
+        if value in (".", "./") or (low in lowered and re.search(rf"(?<![\w.-]){re.escape(low)}(?![\w-])", lowered)):
+            out.append(value)
+    return out
+
+
+_TOTAL = re.compile(r"\b(?:sum|total|add up|adds up|average|mean|product)\b", re.IGNORECASE)
+_NUM = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def pending_computation(task: str, results: Sequence[str], later_arguments: Sequence[str]) -> list[str]:
+    """The numbers a question's sum (total, average, product) is to be computed from, when they came from tool
+    ``results`` (at least two) and no later call's arguments use at least two of them; [] otherwise."""
+    if not _TOTAL.search(Question.parse(task).asks or task):
+        return []
+    numbers = list(dict.fromkeys(n for r in results for n in _NUM.findall(r)))
+    if len(numbers) < 2:
+        return []
+    for args in later_arguments:
+        if len(set(_NUM.findall(args)) & set(numbers)) >= 2:
+            return []
+    return numbers
