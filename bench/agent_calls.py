@@ -78,16 +78,24 @@ def right_call(task: Task, name: str, arguments: str) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="bench/data/agent_calls.json")
+    parser.add_argument("--resume", metavar="LOG", help="rows printed by an interrupted run: keep them, skip their calls")
     opts = parser.parse_args()
     from thinkdial.models.resolve import resolve_model
 
     model = resolve_model("embedded")
     rows: list[dict[str, Any]] = []
+    if opts.resume:
+        for line in Path(opts.resume).read_text().splitlines():
+            if line.startswith('{"task"'):
+                rows.append(json.loads(line))
+    done = {(r["task"], r["variant"]) for r in rows}
     root = Path(tempfile.mkdtemp(prefix="agent-calls-"))
     for task in load_tasks(resolve_suite("agent")):
         folder = make_workspace(task, root / task.id)
         tools = [calculator, *workspace_tools(folder)]
         for variant in VARIANTS:
+            if (task.id, variant) in done:
+                continue
             request = _request(task, tools, variant)
             started = time.perf_counter()
             reply = asyncio.run(model.complete(request))

@@ -276,6 +276,7 @@ def test_workspace_tools_offer_real_paths_and_the_grammar_allows_only_them(tmp_p
     schema = tool_call_json_schema(list(specs.values()), allow_answer=False)
     by_tool = {o["properties"]["tool"]["enum"][0]: o["properties"]["arguments"] for o in schema["anyOf"]}
     assert by_tool["read_file"]["properties"]["path"]["enum"] == ["a.txt", "sub/b.md"]
+    assert "max_bytes" not in by_tool["read_file"]["properties"]  # optional with a default: a grammar leaves it out
     assert "enum" not in by_tool["calculator"]["properties"]["expression"]
     assert "path (one of: a.txt, sub/b.md)" in tools_system_text(list(specs.values()), allow_answer=False)
     (tmp_path / "new.txt").write_text("later")  # offers are read afresh for every run

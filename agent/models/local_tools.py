@@ -5,7 +5,8 @@ answer with one JSON object: ``{"tool": NAME, "arguments": {...}}``, built from
 each tool's own JSON schema (one tool name from the list, its own argument names
 and types). A string argument for which the tool offers values
 (``ToolSpec.offered``, e.g. the workspace's files) is restricted to them, so a
-small model names a real file instead of inventing one. When the model may also
+small model names a real file instead of inventing one; optional arguments with a
+default are left out. When the model may also
 answer directly (``tool_choice="auto"``), a pseudo-tool ``final_answer`` with
 one string argument carries the answer.
 """
@@ -28,25 +29,27 @@ def tool_call_json_schema(tools: list[ToolSpec], allow_answer: bool) -> dict[str
         name=FINAL_ANSWER,
         parameters={"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]},
     )
-    offered = [_with_offered_values(t) for t in tools]
-    return tool_call_schema([*offered, answer] if allow_answer else offered)
+    specs = [grammar_spec(t) for t in tools]
+    return tool_call_schema([*specs, answer] if allow_answer else specs)
 
 
-def _with_offered_values(spec: ToolSpec) -> ToolSpec:
-    """``spec`` with each offered string argument restricted to its offered values (an ``enum``)."""
-    if not spec.offered:
-        return spec
-    props = dict(spec.parameters.get("properties", {}))
+def grammar_spec(spec: ToolSpec) -> ToolSpec:
+    """``spec`` as a grammar writes it: each offered string argument restricted to its offered values (an
+    ``enum``), and optional arguments that have a default left out (they take it: a small model forced through a
+    grammar invents them, a ``max_bytes`` of 5 for a file it means to read)."""
+    params = spec.parameters
+    required = set(params.get("required", []))
+    props = {k: p for k, p in params.get("properties", {}).items() if k in required or "default" not in p}
     for key, values in spec.offered.items():
         if key in props and values:
             props[key] = {**props[key], "enum": list(values)}
-    return spec.model_copy(update={"parameters": {**spec.parameters, "properties": props}})
+    return spec.model_copy(update={"parameters": {**params, "properties": props}})
 
 
 def tools_system_text(tools: list[ToolSpec], allow_answer: bool) -> str:
     """Instructions listing the tools, appended to the system message."""
     lines = ["Answer by calling a tool. Reply with one JSON object.", "Tools:"]
-    for t in tools:
+    for t in map(grammar_spec, tools):
         args = ", ".join(
             f"{name} (one of: {', '.join(t.offered[name])})" if t.offered.get(name) else name
             for name in t.parameters.get("properties", {})
