@@ -351,3 +351,13 @@ def test_numbers_read_from_a_file_are_summed_with_the_calculator_before_an_answe
     assert [t.name for t in thinker.requests[0].tools] == ["calculator"] and thinker.requests[0].tool_choice == "required"
     assert result.steps[1].tool_calls[0]["result"] == "49"
     assert result.output == "The sum is 49." and result.steps[-1].estimate_stage == "grounded"
+
+
+def test_a_tool_whose_offered_values_nobody_named_is_not_offered_to_the_grammar(tmp_path: Path):
+    (tmp_path / "readme.txt").write_text("A scratch folder.\n")
+    agent, thinker = _agent([ScriptedReply("347 * 29 = 1032.", confidence=0.2)], ["Answer: 10063"],
+                            tools=[calculator, *workspace_tools(tmp_path)])
+    result, _ = _run(agent, "What is 347 * 29?")
+    assert result.steps[0].route == "think"
+    offered = {s.name: s.offered for s in thinker.requests[0].tools}
+    assert offered == {"calculator": {}, "list_dir": {"path": ["."]}}  # read_file could only read an unnamed file

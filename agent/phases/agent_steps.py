@@ -76,8 +76,8 @@ def known_paths(ctx: RunContext) -> list[str]:
 def grounded_tool_specs(ctx: RunContext, messages: Sequence[Message]) -> tuple[list[ToolSpec], bool]:
     """The tool specs a local grammar gets, and whether a call is required.
 
-    Each offered argument is narrowed to the values the conversation mentions (all of them when it mentions
-    none), so the grammar cannot write a path nobody named. When the conversation names an offered value that
+    Each offered argument is narrowed to the values the conversation mentions (the root ``"."`` always), so the
+    grammar cannot write a path nobody named; a tool left with no value for an argument is not offered. When the conversation names an offered value that
     no call has used yet (a file the question names, one a result points at), only the tools that can take it
     are offered, with only those values, and a call is required: the next action is to look there.
     """
@@ -90,12 +90,12 @@ def grounded_tool_specs(ctx: RunContext, messages: Sequence[Message]) -> tuple[l
             continue
         narrowed, fresh = {}, {}
         for key, values in spec.offered.items():
-            named = [v for v in mentioned_values(values, text) if v not in (".", "./")]
-            narrowed[key] = named or values
-            unused = [v for v in named if (spec.name, v) not in used]
+            narrowed[key] = mentioned_values(values, text)
+            unused = [v for v in narrowed[key] if v not in (".", "./") and (spec.name, v) not in used]
             if unused:
                 fresh[key] = unused
-        narrowed_specs.append(spec.model_copy(update={"offered": narrowed}))
+        if all(narrowed.values()):  # a tool none of whose offered values is named could only make ungrounded calls
+            narrowed_specs.append(spec.model_copy(update={"offered": narrowed}))
         if fresh:
             focused.append(spec.model_copy(update={"offered": fresh}))
     if ctx.state.compute and not ctx.state.pointers:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from thinkdial.models.base import Completion, Message
+from thinkdial.models.base import Completion, Message, ToolSpec
 from thinkdial.phases.agent_steps import assess_calls, grounded_tool_specs
 from thinkdial.phases.context import RunContext
 from thinkdial.phases.strategies import WHOLE_ANSWER, strategy_for
@@ -68,8 +68,10 @@ async def think(ctx: RunContext, messages: list[Message], action: RouteAction, s
     choose_action = step.estimate_stage == "tool_call" or bool(ctx.state.pointers) or bool(ctx.state.compute)
     offer_tools = bool(s.tool_specs) and (not fresh_results or choose_action) and (not long_form or thinker.capabilities.tools)
     result = None
+    cap = budget + s.thinking.answer_tokens
+    specs: list[ToolSpec] = []
+    required = False
     if offer_tools:
-        cap = budget + s.thinking.answer_tokens
         if not thinker.capabilities.tools:
             # Only a tool call is kept from a grammar-forced reply, and a call is short; uncapped, a small model
             # can spend the whole thinking budget inside one JSON string (a thousand digits, a minute on a CPU).
@@ -77,6 +79,7 @@ async def think(ctx: RunContext, messages: list[Message], action: RouteAction, s
         # A local grammar gets the offered values the conversation mentions, and only the calls that look where it
         # points when it names a file nobody has read (a model with native tools gets the specs as they are).
         specs, required = (s.tool_specs, False) if thinker.capabilities.tools else grounded_tool_specs(ctx, messages)
+    if specs:
         result = await ctx.call(
             "think", "think", thinker, messages, cap, min_tokens=min(need, cap), tools=specs,
             tool_choice="required" if required else "auto",
