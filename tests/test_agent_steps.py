@@ -361,3 +361,35 @@ def test_a_tool_whose_offered_values_nobody_named_is_not_offered_to_the_grammar(
     assert result.steps[0].route == "think"
     offered = {s.name: s.offered for s in thinker.requests[0].tools}
     assert offered == {"calculator": {}, "list_dir": {"path": ["."]}}  # read_file could only read an unnamed file
+
+
+def test_an_answer_repeating_a_calls_arguments_is_not_grounded(tmp_path: Path):
+    (tmp_path / "index.md").write_text("The hint is in hint.txt.\n")
+    (tmp_path / "hint.txt").write_text("blue whale\n")
+    echo = 'I will use the read_file tool with {"path": "hint.txt"}.'
+    fast = ScriptedModel(
+        [ScriptedReply("", tool_calls=[tool_call("read_file", {"path": "index.md"})], confidence=SURE),
+         ScriptedReply("", tool_calls=[tool_call("read_file", {"path": "hint.txt"})], confidence=SURE),
+         ScriptedReply(echo, confidence=SURE)],
+        name="fast", capabilities=TOOLS,
+    )
+    thinker = ScriptedModel(["Answer: blue whale"], name="thinker", repeat_last=True)
+    agent = Agent(fast=fast, thinker=thinker, tools=workspace_tools(tmp_path), estimate="tokens")
+    result, _ = _run(agent, "index.md says which file holds the password hint. What is the hint?")
+    last = result.steps[-1]
+    assert last.signals.get("echoes_call") == 1.0 and last.estimate_stage == "needs_tool" and last.route == "think"
+    assert result.output == "blue whale"
+
+
+def test_a_calculator_call_that_computes_nothing_leaves_the_sum_pending(tmp_path: Path):
+    (tmp_path / "numbers.txt").write_text("12\n7\n30\n")
+    fast = ScriptedModel(
+        [ScriptedReply("", tool_calls=[tool_call("read_file", {"path": "numbers.txt"})], confidence=SURE),
+         ScriptedReply("", tool_calls=[tool_call("calculator", {"expression": "12"})], confidence=SURE),
+         ScriptedReply("The sum is 12.", confidence=SURE)],
+        name="fast", capabilities=TOOLS,
+    )
+    thinker = ScriptedModel(["Answer: 49"], name="thinker", repeat_last=True)
+    agent = Agent(fast=fast, thinker=thinker, tools=[calculator, *workspace_tools(tmp_path)], estimate="tokens")
+    result, _ = _run(agent, "What is the sum of the numbers in numbers.txt?")
+    assert result.steps[-1].signals.get("pending_computation") == 1.0 and result.steps[-1].route == "think"

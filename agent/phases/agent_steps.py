@@ -159,7 +159,9 @@ def answer_grounding(ctx: RunContext, answer: str | None, claim_false: bool) -> 
 
     Grounded: it restates a successful result of a call bearing on the question, and no exact check finds a
     false claim in it. Floored (``grounding.UNSEEN_FLOOR``): the question names a file or asks about the workspace,
-    a tool could look, and no call bearing on it succeeded; or a result points at a file nobody has read.
+    a tool could look, and no call bearing on it succeeded; a result points at a file nobody has read; a result's
+    numbers are to be computed and no call has; or the answer repeats a call's arguments (``hint.txt``, the
+    expression ``12``) rather than a result (a small model copying its own call turn).
     """
     from thinkdial.policies.estimate.grounding import UNSEEN_FLOOR
 
@@ -184,7 +186,10 @@ def answer_grounding(ctx: RunContext, answer: str | None, claim_false: bool) -> 
     read_results = [r.result for r in bearing if _path_of(r.arguments)]
     later = [r.arguments for r in records if not _path_of(r.arguments)]
     ctx.state.compute = pending_computation(ctx.task, read_results, later) if not pointers else []
-    if ctx.state.compute and not (answer is not None and any(answer_in_result(answer, r.result) for r in bearing if not _path_of(r.arguments))):
+    echoed = answer is not None and any(
+        answer_in_result(answer, str(v)) for r in records for _, v in argument_values(r.arguments) if str(v) not in (".", "")
+    )
+    if ctx.state.compute:
         # The question wants the numbers a file holds computed, and no call has computed from them yet.
         out.signals["pending_computation"] = 1.0
         out.floor = UNSEEN_FLOOR
@@ -195,6 +200,12 @@ def answer_grounding(ctx: RunContext, answer: str | None, claim_false: bool) -> 
         out.signals["unread_pointer"] = 1.0
         out.floor = UNSEEN_FLOOR
         out.reasons.append(f"a result points at {pointers[0]}, which nobody has read")
+        return out
+    if echoed:
+        # The answer repeats what a call was asked (a path, an expression), not what it returned.
+        out.signals["echoes_call"] = 1.0
+        out.floor = UNSEEN_FLOOR
+        out.reasons.append("it repeats a tool call's arguments, not its result")
         return out
     if answer is not None and any(answer_in_result(answer, r.result) for r in bearing):
         if claim_false:
