@@ -68,6 +68,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resume", action="store_true", help="skip the runs already finished in --out")
     p.add_argument("--no-tools", action="store_true", help="do not give the agent the built-in calculator")
     p.add_argument("--no-plot", action="store_true", help="skip the PNG")
+    p.add_argument("--budget-note", action="store_true",
+                   help="tell the models what the ceiling leaves at each step (Agent(budget_note=True))")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
 
 
@@ -107,6 +109,7 @@ def options_from_args(args: argparse.Namespace) -> BenchOptions:
         limit=args.limit,
         tools=not args.no_tools,
         plot=not args.no_plot,
+        budget_note=args.budget_note,
     )
 
 

@@ -73,6 +73,8 @@ class BenchOptions:
     tools: bool = True
     plot: bool = True
     progress: bool = True
+    budget_note: bool = False
+    """``Agent(budget_note=True)``: each step's messages end with what the ceiling leaves."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,7 @@ def _fingerprint(opts: BenchOptions, suite_path: Path) -> dict[str, Any]:
         "max_tokens": opts.max_tokens,
         "max_cost": opts.max_cost,
         "tools": opts.tools,
+        **({"budget_note": True} if opts.budget_note else {}),
     }
 
 
@@ -234,7 +237,7 @@ class _Runner:
             options.pop("pricing", None)
             fast = resolve_model(fast_spec, **options)
             thinker = resolve_model(thinker_spec, **options) if thinker_spec else fast
-        return Agent(fast=fast, thinker=thinker, tools=[calculator] if o.tools else [])
+        return Agent(fast=fast, thinker=thinker, tools=[calculator] if o.tools else [], budget_note=o.budget_note)
 
     def agent_for(self, system: str | None) -> Any:
         """One agent per system prompt, sharing the same model objects."""
@@ -245,7 +248,8 @@ class _Runner:
 
             base = self._agents[None]
             prompt = base.system_prompt if system is None else system
-            self._agents[system] = Agent(fast=base.fast, thinker=base.thinker, tools=base.tools, system_prompt=prompt)
+            self._agents[system] = Agent(fast=base.fast, thinker=base.thinker, tools=base.tools, system_prompt=prompt,
+                                         budget_note=base.budget_note)
         return self._agents[system]
 
     def agent_with_workspace(self, item: WorkItem) -> Any:
@@ -256,7 +260,8 @@ class _Runner:
         base = self.agent_for(item.task.system)
         folder = make_workspace(item.task, self.out / "workspaces" / _safe(item.key) / _safe(item.task.id))
         tools = [calculator, *workspace_tools(folder)] if self.opts.tools else []
-        return Agent(fast=base.fast, thinker=base.thinker, tools=tools, system_prompt=base.system_prompt, workspace=folder)
+        return Agent(fast=base.fast, thinker=base.thinker, tools=tools, system_prompt=base.system_prompt, workspace=folder,
+                     budget_note=base.budget_note)
 
     async def run_one(self, item: WorkItem) -> dict[str, Any]:
         from thinkdial.budget import Budget
