@@ -2,8 +2,8 @@
 
 For every task of the ``agent`` suite: write its workspace, give the embedded model the think route's first
 request (the task, the calculator and the workspace tools through the JSON grammar, ``GRAMMAR_CALL_TOKENS``)
-with the grammar as it was (``schema``: each tool's own schema), with the values the tools offer (``offered``:
-the workspace's paths as an ``enum``), and as the think route sends it since issue 19 (``grounded``: offered
+with the grammar as it was (``schema``: each tool's own schema, optional arguments included), with the values
+the tools offer (``offered``: the workspace's paths as an ``enum``), and as the think route sends it since issue 19 (``grounded``: offered
 values narrowed to those the conversation mentions, and, when it names a file nobody has read, only the calls
 that read it, required; ``phases.agent_steps.grounded_tool_specs``), and grade the call: the file the question names read (``read_value``,
 ``sum_file``, ``pointer``), the workspace listed (``listing``), a calculator expression worth the answer
@@ -26,7 +26,7 @@ from thinkdial import Agent, Budget
 from thinkdial.benchmark.agent_tasks import make_workspace, split_of
 from thinkdial.benchmark.tasks import Task, load_tasks, resolve_suite
 from thinkdial.budget import Ledger
-from thinkdial.models import ScriptedModel
+from thinkdial.models import ScriptedModel, local_tools
 from thinkdial.models.base import Message, ModelRequest, ToolSpec
 from thinkdial.phases.agent_steps import grounded_tool_specs
 from thinkdial.phases.context import RunContext
@@ -36,6 +36,17 @@ from thinkdial.prompts import SYSTEM_PROMPT
 from thinkdial.tools import calculator, workspace_tools
 
 VARIANTS = ("schema", "offered", "grounded")
+_new_grammar_spec = local_tools.grammar_spec
+
+
+def _old_grammar_spec(spec: ToolSpec) -> ToolSpec:
+    """The grammar before issue 19: every argument of the tool's schema, optional ones included, plus an ``enum``
+    of the offered values (none in the ``schema`` variant)."""
+    props = dict(spec.parameters.get("properties", {}))
+    for key, values in spec.offered.items():
+        if key in props and values:
+            props[key] = {**props[key], "enum": list(values)}
+    return spec.model_copy(update={"parameters": {**spec.parameters, "properties": props}})
 
 
 def _request(task: Task, tools: list, variant: str) -> ModelRequest:
@@ -97,6 +108,7 @@ def main() -> None:
             if (task.id, variant) in done:
                 continue
             request = _request(task, tools, variant)
+            local_tools.grammar_spec = _new_grammar_spec if variant == "grounded" else _old_grammar_spec
             started = time.perf_counter()
             reply = asyncio.run(model.complete(request))
             call = reply.tool_calls[0] if reply.tool_calls else None

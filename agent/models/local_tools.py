@@ -80,16 +80,26 @@ def parse_tool_json(text: str, call_id: str) -> tuple[str, list[ToolCall]]:
 
 
 def plain_chat_messages(messages: list[Message], extra_system: str = "") -> list[dict[str, str]]:
-    """Messages as role/content dicts for any chat template: tool turns become text."""
+    """Messages as role/content dicts for any chat template: tool turns become text.
+
+    A call and its result become one user turn ("The read_file tool, called with {...}, returned: ...") rather
+    than an assistant turn announcing the call: a small model copies its own last assistant turn, and answered
+    "I will use the read_file tool with ..." instead of from the result.
+    """
     out: list[dict[str, str]] = []
+    calls: dict[str, str] = {}
     for m in messages:
         if m.role == "tool":
-            out.append(
-                {"role": "user", "content": f"The {m.name or 'tool'} tool returned: {m.content}\nUse this result to answer."}
-            )
+            called = calls.get(m.tool_call_id or "", "")
+            out.append({
+                "role": "user",
+                "content": f"The {m.name or 'tool'} tool{called} returned: {m.content}\nUse this result to answer.",
+            })
         elif m.role == "assistant" and m.tool_calls:
-            calls = [f"I will use the {c.name} tool with {json.dumps(_loads_or_raw(c.arguments))}." for c in m.tool_calls]
-            out.append({"role": "assistant", "content": (m.content + "\n" if m.content else "") + "\n".join(calls)})
+            for c in m.tool_calls:
+                calls[c.id] = f", called with {json.dumps(_loads_or_raw(c.arguments))},"
+            if m.content:
+                out.append({"role": "assistant", "content": m.content})
         else:
             out.append({"role": m.role, "content": m.content})
     if extra_system:
