@@ -393,3 +393,17 @@ def test_a_calculator_call_that_computes_nothing_leaves_the_sum_pending(tmp_path
     agent = Agent(fast=fast, thinker=thinker, tools=[calculator, *workspace_tools(tmp_path)], estimate="tokens")
     result, _ = _run(agent, "What is the sum of the numbers in numbers.txt?")
     assert result.steps[-1].signals.get("pending_computation") == 1.0 and result.steps[-1].route == "think"
+
+
+def test_local_models_see_a_call_and_its_result_as_one_user_turn():
+    from thinkdial.models.base import Message, ToolCall
+    from thinkdial.models.local_tools import plain_chat_messages
+
+    messages = [
+        Message(role="user", content="What is in a.txt?"),
+        Message(role="assistant", tool_calls=[ToolCall(id="c1", name="read_file", arguments='{"path": "a.txt"}')]),
+        Message(role="tool", content="alpha", tool_call_id="c1", name="read_file"),
+    ]
+    chat = plain_chat_messages(messages)
+    assert [m["role"] for m in chat] == ["user", "user"]  # no assistant turn announcing the call, to be copied
+    assert chat[1]["content"].startswith('The read_file tool, called with {"path": "a.txt"}, returned: alpha')
