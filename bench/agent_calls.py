@@ -73,7 +73,7 @@ def right_call(task: Task, name: str, arguments: str) -> bool:
     except json.JSONDecodeError:
         return False
     if task.kind == "listing":
-        return name == "list_dir"
+        return name == "list_dir" and args.get("path", ".") in (".", "./", "")
     if task.kind == "calculator":
         if name != "calculator":
             return False

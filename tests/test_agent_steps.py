@@ -407,3 +407,12 @@ def test_local_models_see_a_call_and_its_result_as_one_user_turn():
     chat = plain_chat_messages(messages)
     assert [m["role"] for m in chat] == ["user", "user"]  # no assistant turn announcing the call, to be copied
     assert chat[1]["content"].startswith('The read_file tool, called with {"path": "a.txt"}, returned: alpha')
+
+
+def test_a_question_about_the_workspace_gets_the_listing_call(tmp_path: Path):
+    (tmp_path / "a.txt").write_text("x")
+    agent, thinker = _agent([ScriptedReply("There are 2 files.", confidence=0.2)], ["Answer: 1"],
+                            tools=[calculator, *workspace_tools(tmp_path)])
+    _run(agent, "How many files are in the workspace?")
+    first = thinker.requests[0]
+    assert {s.name: s.offered for s in first.tools} == {"list_dir": {"path": ["."]}} and first.tool_choice == "required"

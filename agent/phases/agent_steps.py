@@ -79,7 +79,10 @@ def grounded_tool_specs(ctx: RunContext, messages: Sequence[Message]) -> tuple[l
     Each offered argument is narrowed to the values the conversation mentions (the root ``"."`` always), so the
     grammar cannot write a path nobody named; a tool left with no value for an argument is not offered. When the conversation names an offered value that
     no call has used yet (a file the question names, one a result points at), only the tools that can take it
-    are offered, with only those values, and a call is required: the next action is to look there.
+    are offered, with only those values, and a call is required: the next action is to look there. A question
+    about the workspace that no call has listed gets only the calls that look at its root (a tool offering
+    ``"."``), required; numbers from a result that the question wants computed, only the tools that take no
+    offered value (the calculator), required.
     """
     text = conversation_text(messages)
     used = {(c.name, v) for c in call_records(ctx) for _, v in argument_values(c.arguments) if isinstance(v, str)}
@@ -98,6 +101,13 @@ def grounded_tool_specs(ctx: RunContext, messages: Sequence[Message]) -> tuple[l
             narrowed_specs.append(spec.model_copy(update={"offered": narrowed}))
         if fresh:
             focused.append(spec.model_copy(update={"offered": fresh}))
+    if not focused and tool_need(ctx.task).workspace:
+        # A question about the workspace that nobody has listed yet: the calls that look at its root.
+        listed = {c.name for c in call_records(ctx) if c.ok}
+        rooted = [spec for spec in ctx.settings.tool_specs if any("." in v for v in spec.offered.values())]
+        if rooted and not listed & {spec.name for spec in rooted}:
+            return [spec.model_copy(update={"offered": {k: ["."] for k, v in spec.offered.items() if "." in v}})
+                    for spec in rooted], True
     if ctx.state.compute and not ctx.state.pointers:
         # Numbers from a result are to be computed: the tools that take no offered value (the calculator).
         computing = [spec for spec in ctx.settings.tool_specs if not spec.offered]
