@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from thinkdial.budget import Ledger
 from thinkdial.errors import BudgetExceededError, ThinkdialError
 from thinkdial.models.base import Completion, Message, Usage
-from thinkdial.phases.agent_steps import run_progress
+from thinkdial.phases.agent_steps import must_look_first, run_progress
 from thinkdial.phases.choose import think_features, thinker_failure
 from thinkdial.phases.context import BudgetStop, Emit, RunContext
 from thinkdial.phases.estimate import estimate
@@ -129,7 +129,9 @@ class RunController:
             self._finish_step(step, spent_before)
             return answer
 
-        wants_long = request_shape(ctx.task) == "long" and messages[-1].role != "tool"
+        # A question about files no tool has looked at yet is a short step first: its next action is a tool call.
+        look_first = must_look_first(ctx)
+        wants_long = request_shape(ctx.task) == "long" and messages[-1].role != "tool" and not look_first
         draft_cap = s.estimate.long_draft_tokens if wants_long else s.estimate.draft_tokens
         fast_tools = s.tool_specs if s.fast.capabilities.tools else []
         seen = with_budget_note(ctx, messages)  # the run's messages, or a copy ending with what the ceiling leaves
@@ -137,7 +139,7 @@ class RunController:
         if draft is None:
             raise BudgetStop("budget too small for the fast draft")
         step.draft = draft.text
-        step.shape = "long" if wants_long or step_shape(ctx.task, draft.text) == "long" else "short"
+        step.shape = "long" if wants_long or (step_shape(ctx.task, draft.text) == "long" and not look_first) else "short"
         long_form = step.shape == "long" and not draft.tool_calls
         if draft.text:
             state.best = draft.text

@@ -416,3 +416,12 @@ def test_a_question_about_the_workspace_gets_the_listing_call(tmp_path: Path):
     _run(agent, "How many files are in the workspace?")
     first = thinker.requests[0]
     assert {s.name: s.offered for s in first.tools} == {"list_dir": {"path": ["."]}} and first.tool_choice == "required"
+
+
+def test_an_open_ended_question_about_the_workspace_looks_first(tmp_path: Path):
+    (tmp_path / "main.py").write_text("print('hi')\n")
+    agent, thinker = _agent([ScriptedReply("A Python script is usually a file that ends in .py and holds code.", confidence=0.2)],
+                            ["Answer: main.py"], tools=workspace_tools(tmp_path))
+    result, _ = _run(agent, "Which file in the workspace is a Python script?")
+    assert result.steps[0].shape == "short" and result.steps[0].route == "think"
+    assert thinker.requests[0].tools  # a tool call is the next action, not a whole answer

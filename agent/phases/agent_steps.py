@@ -40,6 +40,7 @@ __all__ = [
     "conversation_text",
     "grounded_tool_specs",
     "known_paths",
+    "must_look_first",
     "run_progress",
 ]
 
@@ -243,6 +244,17 @@ def _path_of(arguments: str) -> str | None:
         if key.split(".")[-1] in ("path", "file", "filename") and isinstance(value, str):
             return value
     return None
+
+
+def must_look_first(ctx: RunContext) -> bool:
+    """Whether the task asks about files or the workspace that the run's tools can see and no call has looked at
+    yet: then its step is a short one (a local grammar offers tools only on short steps), whatever shape the
+    answer will have ("Which file is a Python script?", "Summarize notes.txt")."""
+    if not ctx.settings.tool_specs or not any(spec.offered for spec in ctx.settings.tool_specs):
+        return False
+    if any(r.ok for r in call_records(ctx)):
+        return False
+    return tool_need(ctx.task, known_paths(ctx)).unseen
 
 
 def run_progress(ctx: RunContext) -> Progress:
