@@ -425,3 +425,18 @@ def test_an_open_ended_question_about_the_workspace_looks_first(tmp_path: Path):
     result, _ = _run(agent, "Which file in the workspace is a Python script?")
     assert result.steps[0].shape == "short" and result.steps[0].route == "think"
     assert thinker.requests[0].tools  # a tool call is the next action, not a whole answer
+
+
+def test_a_pointer_keeps_a_code_shaped_question_short_until_the_file_is_read(tmp_path: Path):
+    (tmp_path / "readme.txt").write_text("The access code is stored in code.txt.\n")
+    (tmp_path / "code.txt").write_text("4417\n")
+    fast = ScriptedModel(
+        [ScriptedReply("", tool_calls=[tool_call("read_file", {"path": "readme.txt"})], confidence=SURE),
+         ScriptedReply("The access code is stored in code.txt.", confidence=SURE), ScriptedReply("4417", confidence=SURE)],
+        name="fast", capabilities=TOOLS,
+    )
+    thinker = ScriptedModel([ScriptedReply("", tool_calls=[tool_call("read_file", {"path": "code.txt"})])], name="thinker")
+    agent = Agent(fast=fast, thinker=thinker, tools=workspace_tools(tmp_path), estimate="tokens")
+    result, _ = _run(agent, "readme.txt says which file holds the access code. What is the code?")
+    assert result.steps[1].shape == "short" and result.steps[1].signals.get("unread_pointer") == 1.0
+    assert result.output == "4417"

@@ -248,13 +248,23 @@ def _path_of(arguments: str) -> str | None:
 
 def must_look_first(ctx: RunContext) -> bool:
     """Whether the task asks about files or the workspace that the run's tools can see and no call has looked at
-    yet: then its step is a short one (a local grammar offers tools only on short steps), whatever shape the
-    answer will have ("Which file is a Python script?", "Summarize notes.txt")."""
+    yet, or a file it names or a result points at is still unread: then its step is a short one (a local grammar
+    offers tools only on short steps, and the grounding rules read short answers), whatever shape the answer will
+    have ("Which file is a Python script?", "What is the code?" read as a code request)."""
     if not ctx.settings.tool_specs or not any(spec.offered for spec in ctx.settings.tool_specs):
         return False
-    if any(r.ok for r in call_records(ctx)):
+    paths = known_paths(ctx)
+    need = tool_need(ctx.task, paths)
+    if not need.unseen:
         return False
-    return tool_need(ctx.task, known_paths(ctx)).unseen
+    records = [r for r in call_records(ctx) if r.ok]
+    if not records:
+        return True
+    # Still short while a named file is unread or a result points at one nobody has read.
+    read = [p for p in (_path_of(r.arguments) for r in records) if p]
+    if any(f in paths and f not in read for f in need.files):
+        return True
+    return bool(unread_pointers([r.result for r in records], read, paths, ctx.task))
 
 
 def run_progress(ctx: RunContext) -> Progress:
