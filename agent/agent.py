@@ -95,6 +95,9 @@ class Agent:
         output_retries: extra tries when the structured output fails validation.
         workspace: folder that workspace tools are confined to.
         seed: seed of every sampled call (greedy calls are deterministic anyway).
+        budget_note: when a ceiling is set, end what the models see at each step with one line of what is left
+            (``[Budget left: 1200 tokens, 3 steps.]``). Off by default: on the agent suite it did not pay
+            (``bench/RESULTS.md``, issue 19).
         api_base, api_key, n_gpu_layers: passed to model resolution for models given as strings.
         prices: prices of remote models given as strings, by litellm name (``{"openai/my-model":
             Pricing(input_per_mtok=0.5, output_per_mtok=1.5)}``; ``Pricing.free()`` declares one free). A run
@@ -121,6 +124,7 @@ class Agent:
         output_retries: int = 2,
         workspace: str | Path | None = None,
         seed: int | None = 0,
+        budget_note: bool = False,
         api_base: str | None = None,
         api_key: str | None = None,
         n_gpu_layers: int | str = "auto",
@@ -169,6 +173,15 @@ class Agent:
         self.output_retries = output_retries
         self.workspace = Path(workspace) if workspace else None
         self.seed = seed
+        self.budget_note = bool(budget_note)
+
+    def _run_tool_specs(self) -> list[ToolSpec]:
+        """The tool specs of one run: with the values each tool offers now (``Tool.offers``: the workspace's files)."""
+        specs = []
+        for t, spec in zip(self.tools, self.tool_specs, strict=True):
+            offered = t.offered_values()
+            specs.append(spec.model_copy(update={"offered": offered}) if offered else spec)
+        return specs
 
     def callable_models(self) -> list[Model]:
         """The models a run may call: fast and thinker, and the verifier when answers are verified."""
@@ -180,11 +193,11 @@ class Agent:
     def settings(self, policy: RoutingPolicy | None = None) -> RunSettings:
         """The frozen settings one run sees."""
         return RunSettings(
-            fast=self.fast, thinker=self.thinker, verifier=self.verifier, toolset=self.toolset, tool_specs=self.tool_specs,
+            fast=self.fast, thinker=self.thinker, verifier=self.verifier, toolset=self.toolset, tool_specs=self._run_tool_specs(),
             policy=policy or self.policy, estimator=self.estimator, thinking=self.thinking, estimate=self.estimate,
             verify=self.verify, system_prompt=self.system_prompt, output_type=self.output_type,
             output_retries=self.output_retries, tool_timeout=self.tool_timeout, workspace=self.workspace, seed=self.seed,
-            checks=self.checks, gain=self.gain,
+            checks=self.checks, gain=self.gain, budget_note=self.budget_note,
         )
 
     # -- running -----------------------------------------------------------------------

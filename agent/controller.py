@@ -16,9 +16,11 @@ from pydantic import BaseModel
 from thinkdial.budget import Ledger
 from thinkdial.errors import BudgetExceededError, ThinkdialError
 from thinkdial.models.base import Completion, Message, Usage
+from thinkdial.phases.agent_steps import must_look_first, run_progress
 from thinkdial.phases.choose import think_features, thinker_failure
 from thinkdial.phases.context import BudgetStop, Emit, RunContext, ToolHandOver
 from thinkdial.phases.estimate import estimate
+from thinkdial.phases.progress import stalled_action, stop_stalled, with_budget_note
 from thinkdial.phases.strategies.chain import vote_chains
 from thinkdial.phases.structured import structured
 from thinkdial.phases.think import decide, think
@@ -52,6 +54,13 @@ class RunController:
         """Messages after the task (a caller's tool calls and their results) that the run goes on from."""
         # Results of tools the caller ran ground a draft that restates them, as the agent's own do.
         self.ctx.state.tool_values.update(normalize_answer(m.content) for m in self.tail if m.role == "tool" and m.content)
+        asked = {c.id: c for m in self.tail if m.role == "assistant" for c in m.tool_calls}
+        for m in self.tail:
+            if m.role == "tool":
+                call = asked.get(m.tool_call_id or "")
+                self.ctx.state.prior_calls.append({"name": call.name if call else (m.name or ""),
+                                                   "arguments": call.arguments if call else "{}", "ok": True,
+                                                   "result": m.content})
 
     async def run(self) -> RunResult:
         ctx, s = self.ctx, self.ctx.settings
@@ -77,6 +86,8 @@ class RunController:
                         stop_reason = "max_steps"
                         message = f"stopped: the model repeated tool calls it had already made, {STALL_STEPS} steps in a row"
                         break
+                if ctx.state.stalled and ctx.state.steps and ctx.state.steps[-1].action == "stop":
+                    message = ctx.state.stalled
             except BudgetStop as stop:
                 stop_reason, message = "budget", str(stop)
             except ToolHandOver as handed:
@@ -150,15 +161,24 @@ class RunController:
         state.steps.append(step)
         spent_before = ctx.ledger.spent
         ctx.emit(StepStarted(step=state.step_no))
+        prog = run_progress(ctx)
+        if prog.stop:
+            # The run stopped making progress (policies.estimate.progress): end it with its best answer.
+            answer = await stop_stalled(ctx, messages, step, prog)
+            self._finish_step(step, spent_before)
+            return answer
 
-        wants_long = request_shape(ctx.task) == "long" and messages[-1].role != "tool"
+        # A question about files no tool has looked at yet is a short step first: its next action is a tool call.
+        look_first = must_look_first(ctx)
+        wants_long = request_shape(ctx.task) == "long" and messages[-1].role != "tool" and not look_first
         draft_cap = s.estimate.long_draft_tokens if wants_long else s.estimate.draft_tokens
         fast_tools = s.tool_specs if s.fast.capabilities.tools else []
-        draft = await ctx.call("draft", "draft", s.fast, messages, draft_cap, tools=fast_tools, temperature=0.0, seed=s.seed)
+        seen = with_budget_note(ctx, messages)  # the run's messages, or a copy ending with what the ceiling leaves
+        draft = await ctx.call("draft", "draft", s.fast, seen, draft_cap, tools=fast_tools, temperature=0.0, seed=s.seed)
         if draft is None:
             raise BudgetStop("budget too small for the fast draft")
         step.draft = draft.text
-        step.shape = "long" if wants_long or step_shape(ctx.task, draft.text) == "long" else "short"
+        step.shape = "long" if wants_long or (step_shape(ctx.task, draft.text) == "long" and not look_first) else "short"
         long_form = step.shape == "long" and not draft.tool_calls
         if draft.text:
             state.best = draft.text
@@ -182,10 +202,15 @@ class RunController:
             )
         if action.action == "sample_more":
             action = RouteAction("keep", reason="the policy asked for more samples again; keeping the draft")
+        forced = stalled_action(ctx, self.policy, prog) if est.stage != "grounded" else None
+        if forced is not None:
+            action = forced if action.action != "escalate" else RouteAction("escalate", action.level, f"{action.reason}; {forced.reason}")
+        if step.faults and action.action != "stop":
+            action = RouteAction(action.action, action.level, reason=f"{action.reason} ({'; '.join(step.faults)})")
 
         result: Completion = draft
         if action.action == "escalate":
-            thought = await think(ctx, messages, action, step, long_form=long_form)
+            thought = await think(ctx, seen, action, step, long_form=long_form)
             result = self._better_of(step, draft, thought, long_form)
         elif action.action == "stop":
             decide(ctx, step, "stop", "fast", None, action.reason)

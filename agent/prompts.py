@@ -39,3 +39,6 @@ STRUCTURE_FIX_PROMPT = "Invalid: {error}. Fix it."
 TOOL_REPEAT_NOTE = " (you already called {name} with these arguments; give the final answer now)"
 
 INVALID_TOOL_CALL = 'Your tool call was not valid JSON of the form {{"tool": NAME, "arguments": {{...}}}}: {raw}'
+
+STALLED_ANSWER_PROMPT = "You are not making progress with the tools. Give your best final answer now from what you have."
+"""Asks for an answer from the results so far when a run that has none stops for lack of progress."""

@@ -53,6 +53,11 @@ class Step(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     estimate_tokens: int = 0
     """Tokens spent on the difficulty estimate itself (stage-2 samples)."""
+    faults: list[str] = Field(default_factory=list)
+    """What the estimate found against the step's draft: a tool call's faults (an unknown tool, arguments that fail
+    the schema or that nobody mentioned, a repeat) or an answer no tool result supports."""
+    stalled_by: str | None = None
+    """The progress signal that escalated or ended this step (``repeated_call``, ``error_streak``, ...), if one did."""
     finished: bool = False
 
     @property

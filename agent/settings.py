@@ -117,3 +117,5 @@ class RunSettings:
     external_tools: frozenset[str] = frozenset()
     """Tools the caller runs itself (their specs are in ``tool_specs``): a step that calls one ends the run with
     ``stop_reason="tool_calls"`` instead of running it (``Agent.run_messages``)."""
+    budget_note: bool = False
+    """End what the models see at each step with a line of what the ceiling leaves (``Agent(budget_note=True)``)."""

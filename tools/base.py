@@ -38,6 +38,8 @@ R = TypeVar("R")
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SNIPPET = 200  # characters of bad input quoted back to the model
+MAX_OFFERED = 64
+"""At most this many offered values per argument go into a tool grammar (more offer none)."""
 
 
 @dataclass
@@ -117,7 +119,13 @@ class Tool(Generic[P, R]):
         process: Whether each call runs in a worker process (see :func:`tool`).
         is_async: Whether the wrapped function is a coroutine function.
         func: The wrapped function.
+        offers: ``None``, or a function returning the values a string argument can usefully take right now
+            (``{"path": ["a.txt", "notes/b.md"]}``, as :func:`~thinkdial.tools.files.workspace_tools` offers the
+            workspace's files). A local model's tool grammar restricts the argument to them, so a small model
+            picks a real value instead of inventing one; validation does not (a value may appear later).
     """
+
+    offers: Callable[[], dict[str, list[str]]] | None = None
 
     def __init__(
         self,
@@ -241,6 +249,34 @@ class Tool(Generic[P, R]):
             "type": "function",
             "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
         }
+
+    def offered_values(self, limit: int = MAX_OFFERED) -> dict[str, list[str]]:
+        """The values :attr:`offers` names now, per string argument of the schema (at most ``limit`` each; an
+        argument offering more, or none, is left out). Never raises: a failing ``offers`` offers nothing."""
+        if self.offers is None:
+            return {}
+        try:
+            raw = self.offers()
+        except Exception:  # noqa: BLE001 - what a tool offers is a hint, never a failure
+            return {}
+        props = self.parameters.get("properties", {})
+        out: dict[str, list[str]] = {}
+        for key, values in (raw or {}).items():
+            if key not in props or props[key].get("type") != "string" or not isinstance(values, (list, tuple)):
+                continue
+            kept = list(dict.fromkeys(v for v in values if isinstance(v, str) and v))
+            if kept and len(kept) <= limit:
+                out[key] = kept
+        return out
+
+    def check_arguments(self, arguments: str | dict[str, Any] | None) -> str | None:
+        """Why ``arguments`` would be refused (the message the model would get), or None when they validate.
+        Nothing runs."""
+        try:
+            self._prepare(arguments, ToolContext())
+        except _BadArguments as exc:
+            return str(exc)
+        return None
 
     # ------------------------------------------------------------------ calls
 

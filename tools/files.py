@@ -48,7 +48,9 @@ def workspace_tools(root: Path | str) -> list[Tool[..., Any]]:
         root: The workspace directory; it must exist.
 
     Returns:
-        ``[read_file, list_dir]`` as :class:`~tools.base.Tool` objects.
+        ``[read_file, list_dir]`` as :class:`~tools.base.Tool` objects. Each offers the paths it can take
+        (``Tool.offers``): ``read_file`` the workspace's files, ``list_dir`` ``"."`` and its folders, read
+        afresh for every run, so a local model's tool grammar can only name real ones.
 
     Raises:
         NotADirectoryError: ``root`` is not an existing directory.
@@ -86,7 +88,24 @@ def workspace_tools(root: Path | str) -> list[Tool[..., Any]]:
             raise NotADirectoryError(f"{path!r} is a file, not a directory; use read_file to read it")
         return _listing(target)
 
+    read_file.offers = lambda: {"path": _walk(base, dirs=False)}
+    list_dir.offers = lambda: {"path": [".", *_walk(base, dirs=True)]}
     return [read_file, list_dir]
+
+
+def _walk(root: Path, *, dirs: bool, limit: int = 65) -> list[str]:
+    """Relative POSIX paths of the files (or folders) under ``root``, hidden ones skipped, at most ``limit``
+    (a caller offering at most 64 sees that there are more)."""
+    out: list[str] = []
+    for folder, subdirs, files in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        here = Path(folder).relative_to(root)
+        names = subdirs if dirs else sorted(f for f in files if not f.startswith("."))
+        for name in names:
+            out.append((here / name).as_posix())
+            if len(out) >= limit:
+                return out
+    return out
 
 
 def _read_text(target: Path, shown: str, max_bytes: int) -> str:

@@ -41,7 +41,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """The ``bench`` subcommand's arguments."""
     p.add_argument("suite", nargs="?", default=None,
                    help="a built-in suite ('quick' (default, 12 tasks, a few minutes on 2 cores), 'standard' (38), "
-                        "'difficulty' (432), 'shifted' (66), 'open_ended' (19)) or a FILE.jsonl of tasks")
+                        "'difficulty' (432), 'shifted' (66), 'open_ended' (19), 'agent' (20 tasks with a workspace of files each)) "
+                        "or a FILE.jsonl of tasks")
     p.add_argument("--full", action="store_true", help="the full built-in suite ('difficulty', 432 tasks, hours on a CPU) instead of 'quick'")
     p.add_argument("--fast", help="fast model: 'embedded' (default), a .gguf path, or a litellm name")
     p.add_argument("--thinker", help="thinking model (default: the fast model)")
@@ -67,6 +68,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resume", action="store_true", help="skip the runs already finished in --out")
     p.add_argument("--no-tools", action="store_true", help="do not give the agent the built-in calculator")
     p.add_argument("--no-plot", action="store_true", help="skip the PNG")
+    p.add_argument("--budget-note", action="store_true",
+                   help="tell the models what the ceiling leaves at each step (Agent(budget_note=True))")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
 
 
@@ -97,7 +100,8 @@ def options_from_args(args: argparse.Namespace) -> BenchOptions:
         policies=args.policies,
         thresholds=args.thresholds if args.thresholds is not None else DEFAULT_THRESHOLDS,
         shares=args.shares if args.shares is not None else DEFAULT_SHARES,
-        ceilings=args.ceilings if args.ceilings is not None else DEFAULT_CEILINGS,
+        # The agent suite measures whole tasks under the default ceiling; its sweep is asked for explicitly.
+        ceilings=args.ceilings if args.ceilings is not None else (() if suite == "agent" else DEFAULT_CEILINGS),
         ceiling_tasks=args.ceiling_tasks or None,
         concurrency=args.concurrency,
         max_cost=args.max_cost,
@@ -107,6 +111,7 @@ def options_from_args(args: argparse.Namespace) -> BenchOptions:
         limit=args.limit,
         tools=not args.no_tools,
         plot=not args.no_plot,
+        budget_note=args.budget_note,
     )
 
 

@@ -120,6 +120,15 @@ def print_report(results: dict[str, Any], out_dir: Path | None = None) -> None:
                       f"{row['cost_usd']:.5f}", f"{row['random']['accuracy']:.3f}", f"{row['random']['tokens']:.0f}")
         console.print(t)
 
+    for split, rows in (results.get("agent") or {}).items():
+        g = Table(title=f"agent tasks, split {split} — per task")
+        for col in ("policy", "passed", "tokens", "tool calls", "failed calls", "steps", "escalated"):
+            g.add_column(col, justify="right")
+        for name, s in rows.items():
+            g.add_row(name, f"{s['passed']}/{s['n']}", f"{s['tokens']:.0f}", f"{s['tool_calls']:.2f}", f"{s['failed_calls']:.2f}",
+                      f"{s['steps']:.2f}", f"{s['escalated']:.0%}")
+        console.print(g)
+
     if results.get("ceilings"):
         c = Table(title="ceiling sweep — real adaptive runs under Budget(max_tokens=N)")
         for col in ("max_tokens", "tasks", "accuracy", "tokens/task", "budget stops", "uncapped adaptive acc."):
@@ -230,6 +239,10 @@ def markdown_report(results: dict[str, Any]) -> str:
         for row in sw.get("shares", []):
             lines.append(f"| share {row['share']:.0%} | {row['escalated']:.0%} | {row['accuracy']:.3f} | {row['tokens']:.0f} | "
                          f"{row['random']['accuracy']:.3f} | {row['random']['tokens']:.0f} |")
+    if results.get("agent"):
+        from thinkdial.benchmark.agent_tasks import agent_markdown
+
+        lines += agent_markdown(results["agent"])
     if results.get("ceilings"):
         lines += ["", "Ceiling sweep, real `adaptive` runs under `Budget(max_tokens=N)`:", "",
                   "| max_tokens | tasks | accuracy | tokens/task | stopped by the budget | same tasks, uncapped adaptive |",

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from thinkdial.benchmark.agent_tasks import agent_summary, is_agent_task, make_workspace, run_counts, split_of
 from thinkdial.benchmark.analysis import analyze
 from thinkdial.benchmark.graders import grade_detail
 from thinkdial.benchmark.tasks import Task, load_tasks, resolve_suite
@@ -72,6 +73,8 @@ class BenchOptions:
     tools: bool = True
     plot: bool = True
     progress: bool = True
+    budget_note: bool = False
+    """``Agent(budget_note=True)``: each step's messages end with what the ceiling leaves."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,7 @@ def _fingerprint(opts: BenchOptions, suite_path: Path) -> dict[str, Any]:
         "max_tokens": opts.max_tokens,
         "max_cost": opts.max_cost,
         "tools": opts.tools,
+        **({"budget_note": True} if opts.budget_note else {}),
     }
 
 
@@ -191,6 +195,8 @@ def _record(item: WorkItem, result: Any, seconds: float, trace: str) -> dict[str
         ],
         "trace": trace,
         "error": result.message or "error" if result.stop_reason == "error" else None,
+        **run_counts(steps),
+        **({"split": split_of(item.task)} if is_agent_task(item.task) else {}),
     }
 
 
@@ -234,7 +240,7 @@ class _Runner:
             options.pop("prices", None)
             fast = resolve_model(fast_spec, **options)
             thinker = resolve_model(thinker_spec, **options) if thinker_spec else fast
-        return Agent(fast=fast, thinker=thinker, tools=[calculator] if o.tools else [])
+        return Agent(fast=fast, thinker=thinker, tools=[calculator] if o.tools else [], budget_note=o.budget_note)
 
     def agent_for(self, system: str | None) -> Any:
         """One agent per system prompt, sharing the same model objects."""
@@ -245,8 +251,20 @@ class _Runner:
 
             base = self._agents[None]
             prompt = base.system_prompt if system is None else system
-            self._agents[system] = Agent(fast=base.fast, thinker=base.thinker, tools=base.tools, system_prompt=prompt)
+            self._agents[system] = Agent(fast=base.fast, thinker=base.thinker, tools=base.tools, system_prompt=prompt,
+                                         budget_note=base.budget_note)
         return self._agents[system]
+
+    def agent_with_workspace(self, item: WorkItem) -> Any:
+        """An agent for an agent task: its files written to a fresh folder, workspace tools confined to it."""
+        from thinkdial.agent import Agent
+        from thinkdial.tools import calculator, workspace_tools
+
+        base = self.agent_for(item.task.system)
+        folder = make_workspace(item.task, self.out / "workspaces" / _safe(item.key) / _safe(item.task.id))
+        tools = [calculator, *workspace_tools(folder)] if self.opts.tools else []
+        return Agent(fast=base.fast, thinker=base.thinker, tools=tools, system_prompt=base.system_prompt, workspace=folder,
+                     budget_note=base.budget_note)
 
     async def run_one(self, item: WorkItem) -> dict[str, Any]:
         from thinkdial.budget import Budget
@@ -259,7 +277,7 @@ class _Runner:
         budget = Budget(max_cost_usd=o.max_cost, max_tokens=max_tokens)
         t0 = time.perf_counter()
         try:
-            agent = self.agent_for(item.task.system)
+            agent = self.agent_with_workspace(item) if is_agent_task(item.task) else self.agent_for(item.task.system)
             result = await agent.run(item.task.prompt, budget=budget, policy=item.policy, trace=trace)
         except Exception as exc:  # noqa: BLE001 - one task's failure must not end the benchmark
             return {
@@ -268,7 +286,8 @@ class _Runner:
                 "message": f"{type(exc).__name__}: {exc}", "tokens": 0, "input_tokens": 0, "output_tokens": 0,
                 "thinking_tokens": 0, "cost_usd": 0.0, "seconds": time.perf_counter() - t0, "escalated": False,
                 "difficulty": None, "signals": {}, "draft": "", "steps": [], "trace": trace_rel,
-                "error": f"{type(exc).__name__}: {exc}",
+                "error": f"{type(exc).__name__}: {exc}", "tool_calls": 0, "failed_calls": 0, "n_steps": 0, "stalled_steps": 0,
+                **({"split": split_of(item.task)} if is_agent_task(item.task) else {}),
             }
         return _record(item, result, time.perf_counter() - t0, trace_rel)
 
@@ -456,5 +475,6 @@ def build_results(
                  "wall_seconds": wall, "run_seconds_total": sum(float(r.get("seconds") or 0) for r in records),
                  "concurrency": opts.concurrency},
         **analyze(records, opts.thresholds, opts.shares, default_threshold=_default_threshold()),
+        "agent": agent_summary(records),
         "tasks": sorted({r["task_id"] for r in records}),
     }

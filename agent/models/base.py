@@ -51,6 +51,8 @@ class ToolSpec(BaseModel):
     name: str
     description: str = ""
     parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
+    offered: dict[str, list[str]] = Field(default_factory=dict)
+    """Values string arguments can usefully take now (``Tool.offers``): a local tool grammar allows only these."""
 
 
 class Message(BaseModel):

@@ -1,9 +1,14 @@
 """Tool calling for local models without native function calling: a JSON grammar.
 
 The model is told about the tools in its system message and is constrained to
-answer with one JSON object: ``{"tool": NAME, "arguments": {...}}``. When the
-model may also answer directly (``tool_choice="auto"``), a pseudo-tool
-``final_answer`` with one string argument carries the answer.
+answer with one JSON object: ``{"tool": NAME, "arguments": {...}}``, built from
+each tool's own JSON schema (one tool name from the list, its own argument names
+and types). A string argument for which the tool offers values
+(``ToolSpec.offered``, e.g. the workspace's files) is restricted to them, so a
+small model names a real file instead of inventing one; optional arguments with a
+default are left out. When the model may also
+answer directly (``tool_choice="auto"``), a pseudo-tool ``final_answer`` with
+one string argument carries the answer.
 """
 
 from __future__ import annotations
@@ -24,14 +29,31 @@ def tool_call_json_schema(tools: list[ToolSpec], allow_answer: bool) -> dict[str
         name=FINAL_ANSWER,
         parameters={"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]},
     )
-    return tool_call_schema([*tools, answer] if allow_answer else tools)
+    specs = [grammar_spec(t) for t in tools]
+    return tool_call_schema([*specs, answer] if allow_answer else specs)
+
+
+def grammar_spec(spec: ToolSpec) -> ToolSpec:
+    """``spec`` as a grammar writes it: each offered string argument restricted to its offered values (an
+    ``enum``), and optional arguments that have a default left out (they take it: a small model forced through a
+    grammar invents them, a ``max_bytes`` of 5 for a file it means to read)."""
+    params = spec.parameters
+    required = set(params.get("required", []))
+    props = {k: p for k, p in params.get("properties", {}).items() if k in required or "default" not in p}
+    for key, values in spec.offered.items():
+        if key in props and values:
+            props[key] = {**props[key], "enum": list(values)}
+    return spec.model_copy(update={"parameters": {**params, "properties": props}})
 
 
 def tools_system_text(tools: list[ToolSpec], allow_answer: bool) -> str:
     """Instructions listing the tools, appended to the system message."""
     lines = ["Answer by calling a tool. Reply with one JSON object.", "Tools:"]
-    for t in tools:
-        args = ", ".join(t.parameters.get("properties", {}))
+    for t in map(grammar_spec, tools):
+        args = ", ".join(
+            f"{name} (one of: {', '.join(t.offered[name])})" if t.offered.get(name) else name
+            for name in t.parameters.get("properties", {})
+        )
         lines.append(f"- {t.name}: {t.description} Arguments: {args}")
     if allow_answer:
         lines.append(f"- {FINAL_ANSWER}: give the answer directly. Arguments: answer")
@@ -58,16 +80,26 @@ def parse_tool_json(text: str, call_id: str) -> tuple[str, list[ToolCall]]:
 
 
 def plain_chat_messages(messages: list[Message], extra_system: str = "") -> list[dict[str, str]]:
-    """Messages as role/content dicts for any chat template: tool turns become text."""
+    """Messages as role/content dicts for any chat template: tool turns become text.
+
+    A call and its result become one user turn ("The read_file tool, called with {...}, returned: ...") rather
+    than an assistant turn announcing the call: a small model copies its own last assistant turn, and answered
+    "I will use the read_file tool with ..." instead of from the result.
+    """
     out: list[dict[str, str]] = []
+    calls: dict[str, str] = {}
     for m in messages:
         if m.role == "tool":
-            out.append(
-                {"role": "user", "content": f"The {m.name or 'tool'} tool returned: {m.content}\nUse this result to answer."}
-            )
+            called = calls.get(m.tool_call_id or "", "")
+            out.append({
+                "role": "user",
+                "content": f"The {m.name or 'tool'} tool{called} returned: {m.content}\nUse this result to answer.",
+            })
         elif m.role == "assistant" and m.tool_calls:
-            calls = [f"I will use the {c.name} tool with {json.dumps(_loads_or_raw(c.arguments))}." for c in m.tool_calls]
-            out.append({"role": "assistant", "content": (m.content + "\n" if m.content else "") + "\n".join(calls)})
+            for c in m.tool_calls:
+                calls[c.id] = f", called with {json.dumps(_loads_or_raw(c.arguments))},"
+            if m.content:
+                out.append({"role": "assistant", "content": m.content})
         else:
             out.append({"role": m.role, "content": m.content})
     if extra_system:

@@ -51,7 +51,9 @@ class ScriptedReply:
     """One scripted model reply.
 
     ``confidence`` is the probability of each chosen token: one number for all
-    tokens, or one per token (the last value repeats). ``error`` is raised
+    tokens, or one per token (the last value repeats). A reply that is only tool
+    calls gets tokens for the calls' JSON (``{"tool": ..., "arguments": ...}``,
+    as a grammar-forced local model writes them) at that confidence. ``error`` is raised
     instead of replying. ``delay`` is slept before each streamed token.
     ``probes`` are the lines the model's mid-generation probes read, in order
     (the last one repeats), when the request asks for probes.
@@ -89,6 +91,19 @@ def _token_info(token: str, p: float, n_alternatives: int = 4) -> TokenInfo:
         entropy -= n_alternatives * rest * math.log(rest)
     top.sort(key=lambda a: a.logprob, reverse=True)
     return TokenInfo(token=token, logprob=math.log(p), entropy=entropy, top=top)
+
+
+def _call_text(calls: Sequence[ToolCall]) -> str:
+    """The calls as the JSON a tool grammar makes a local model write."""
+    import json
+
+    def args(raw: str) -> object:
+        try:
+            return json.loads(raw)
+        except (ValueError, RecursionError):  # malformed, a huge integer, or nested too deep: kept as text
+            return raw
+
+    return " ".join(json.dumps({"tool": c.name, "arguments": args(c.arguments)}) for c in calls)
 
 
 class ScriptedModel:
@@ -199,6 +214,9 @@ class ScriptedModel:
         conf = reply.confidence
         probs = [conf] if isinstance(conf, (int, float)) else list(conf) or [0.95]
         infos = [_token_info(tok, probs[min(i, len(probs) - 1)]) for i, tok in enumerate(answer_tokens)]
+        if reply.tool_calls and not answer_tokens and not truncated:
+            # A call written as a grammar-forced local model writes it: its tokens carry the reply's confidence.
+            infos = [_token_info(tok, probs[min(i, len(probs) - 1)]) for i, tok in enumerate(scripted_tokens(_call_text(reply.tool_calls)))]
         tool_call_tokens = 0 if truncated else len(reply.tool_calls) * 8
         output_n = min(len(answer_tokens) + tool_call_tokens, request.max_tokens - len(thinking_tokens)) + probe_out
         usage = Usage(

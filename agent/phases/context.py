@@ -35,7 +35,17 @@ class RunState:
     tool_values: set[str] = field(default_factory=set)
     """Normalised results of successful tool calls: a draft restating one is grounded."""
     tool_memo: dict[tuple[str, str], tuple[bool, str, float]] = field(default_factory=dict)
+    prior_calls: list[dict[str, Any]] = field(default_factory=list)
+    """Calls the caller ran before this run (``Agent.run_messages``), as steps record theirs: name, arguments, ok, result."""
     """(tool, arguments) -> (ok, content, seconds): a repeated call is answered from here."""
+    progress: Any = None
+    """The run's progress signals before the current step (``policies.estimate.progress.Progress``)."""
+    stalled: str = ""
+    """Why the run escalates every remaining step (a progress signal fired), or empty."""
+    pointers: list[str] = field(default_factory=list)
+    """Files a tool result points at that nobody has read yet: the thinker is offered tools after results."""
+    compute: list[str] = field(default_factory=list)
+    """Numbers from tool results the question wants summed (or averaged, ...) that no call has computed from yet."""
 
     @property
     def step(self) -> Step:

@@ -1,12 +1,19 @@
-"""Estimate phase: how unsure the fast model is about its draft."""
+"""Estimate phase: how unsure the fast model is about its draft.
+
+A tool-call draft is scored by what its call offers (``phases.agent_steps.assess_calls``); a direct answer
+is grounded only in the result of a call that bears on the question, and one about a file or the workspace that
+no tool has looked at gets at least ``UNSEEN_FLOOR``. Every step's difficulty is then raised by the run's stall
+(``policies.estimate.progress``): repeated calls, failing tools, results that add nothing, budget used.
+"""
 
 from __future__ import annotations
 
 from thinkdial.models.base import Completion, Message
+from thinkdial.phases.agent_steps import answer_grounding, assess_calls
 from thinkdial.phases.context import RunContext
 from thinkdial.policies.estimate.difficulty import Estimate
 from thinkdial.policies.estimate.long_form import long_form_estimate
-from thinkdial.policies.reading.answers import normalize_answer
+from thinkdial.policies.estimate.progress import Progress, raise_difficulty
 from thinkdial.policies.reading.question import Question
 from thinkdial.trace import SignalsComputed
 
@@ -22,14 +29,22 @@ async def estimate(
     s = ctx.settings
     step = ctx.state.step
     est = s.estimator.from_draft(draft, draft.finish_reason, prompt=ctx.task, checks=s.checks)
+    grounding = None if draft.tool_calls or long_form else answer_grounding(ctx, est.answer, bool(est.signals.get("claim_false")))
     if draft.tool_calls:
-        est = Estimate(0.0, {"tool_call": 1.0}, ["tool_call"], "tool_call", None)
+        call = assess_calls(ctx, messages, draft)
+        est = Estimate(call.difficulty, call.signals, call.used, "tool_call", None)
+        step.faults = call.reasons
     elif long_form:
         est = long_form_estimate(draft)
-    elif est.answer is not None and normalize_answer(est.answer) in ctx.state.tool_values:
-        # The draft restates what a tool computed: grounded, not guessed.
-        signals = {**est.signals, "tool_grounded": 1.0}
+    elif grounding is not None and grounding.grounded:
+        # The draft restates what a call bearing on the question returned: grounded, not guessed.
+        signals = {**est.signals, **grounding.signals}
         est = Estimate(min(est.difficulty, 0.05), signals, [*est.used, "tool_grounded"], "grounded", est.answer)
+    elif grounding is not None and grounding.floor > est.difficulty:
+        # Only a tool can see what the draft answers about, and none has looked (or a result points further).
+        signals = {**est.signals, **grounding.signals}
+        est = Estimate(grounding.floor, signals, [*est.used, *grounding.signals], "needs_tool", est.answer)
+        step.faults = grounding.reasons
     elif s.estimate.mode == "staged" and (force_samples or s.estimator.needs_samples(est)):
         texts: list[str] = []
         tokens = 0
@@ -45,7 +60,11 @@ async def estimate(
         if texts:
             est = s.estimator.with_samples(est, texts)
         step.estimate_tokens = tokens
+    if grounding is not None and not step.faults:
+        est.signals.update({k: v for k, v in grounding.signals.items() if k not in est.signals})
+        step.faults = grounding.reasons if not grounding.grounded else []
     est.signals["computable"] = 1.0 if s.tool_specs and Question.parse(ctx.task).computable else 0.0
+    est = _with_progress(est, ctx.state.progress)
     ctx.emit(
         SignalsComputed(
             step=ctx.state.step_no, difficulty=est.difficulty, signals=est.signals, used=est.used, stage=est.stage,
@@ -53,3 +72,12 @@ async def estimate(
         )
     )
     return est
+
+
+def _with_progress(est: Estimate, prog: Progress | None) -> Estimate:
+    """``est`` with the run's progress signals (``progress_*``) and its difficulty raised by the stall."""
+    if prog is None or not any(prog.signals[k] for k in prog.signals):
+        return est
+    signals = {**est.signals, **{f"progress_{k}": v for k, v in prog.signals.items()}, "stall": prog.stall}
+    return Estimate(raise_difficulty(est.difficulty, prog.stall), signals, [*est.used, "stall"], est.stage, est.answer,
+                    est.candidates, est.model)

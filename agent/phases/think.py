@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
-from thinkdial.models.base import Completion, Message
+from thinkdial.models.base import Completion, Message, ToolSpec
+from thinkdial.phases.agent_steps import assess_calls, grounded_tool_specs
 from thinkdial.phases.context import RunContext
 from thinkdial.phases.strategies import WHOLE_ANSWER, strategy_for
 from thinkdial.policies.routing import RouteAction
 from thinkdial.policies.voting import split_cot
 from thinkdial.result import Step
 from thinkdial.trace import RouteDecision, Thinking
-
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 def decide(ctx: RunContext, step: Step, action: str, route: str, level: str | None, reason: str, budget: int | None = None) -> None:
@@ -31,20 +28,17 @@ GRAMMAR_CALL_TOKENS = 256
 """Output tokens a grammar-forced tool call (a local model without native tools) may take."""
 
 
-def usable_grammar_call(result: Completion, messages: list[Message]) -> bool:
-    """Whether a grammar-forced reply is a tool call grounded in the conversation.
-
-    A direct answer forced through the grammar is not (it is one squeezed string), and neither is a call
-    whose arguments hold numbers that appear nowhere in the conversation (invented inputs).
-    """
+def grammar_call_fault(ctx: RunContext, result: Completion, messages: list[Message]) -> str:
+    """Why a grammar-forced reply is not a usable action (empty when it is): a direct answer squeezed into the
+    grammar, or a call that the tool-step estimate faults for an unknown tool, schema-failing or ungrounded
+    arguments, or repeating a call the run already made."""
     if not result.tool_calls:
-        return False
-    seen = set(_NUMBER.findall(" ".join(m.content for m in messages)))
-    for call in result.tool_calls:
-        numbers = set(_NUMBER.findall(call.arguments))
-        if numbers and not numbers & seen:
-            return False
-    return True
+        return "a direct answer squeezed into the grammar"
+    call = assess_calls(ctx, messages, result)
+    faults = [name for name in ("unknown_tool", "schema_invalid", "repeated_call") if call.signals.get(name)]
+    if call.signals.get("ungrounded_args"):
+        faults.append("ungrounded_args")
+    return ", ".join(faults)
 
 
 async def think(ctx: RunContext, messages: list[Message], action: RouteAction, step: Step, *, long_form: bool) -> Completion | None:
@@ -67,25 +61,39 @@ async def think(ctx: RunContext, messages: list[Message], action: RouteAction, s
     decide(ctx, step, "escalate", "think", level, f"{action.reason}; strategy {strategy.name}", budget)
 
     # Tools are offered on short-answer steps (a local model gets them through a JSON grammar, which would squeeze a
-    # long answer into one string), and not right after tool results, where the thinker answers from them.
+    # long answer into one string), and not right after tool results, where the thinker answers from them, unless
+    # the step's draft was itself a tool call (the thinker chooses the action), a result points at a file
+    # nobody has read (the next action is to read it) or holds numbers the question wants computed.
     fresh_results = bool(messages) and messages[-1].role == "tool"
-    offer_tools = bool(s.tool_specs) and not fresh_results and (not long_form or thinker.capabilities.tools)
+    choose_action = step.estimate_stage == "tool_call" or bool(ctx.state.pointers) or bool(ctx.state.compute)
+    offer_tools = bool(s.tool_specs) and (not fresh_results or choose_action) and (not long_form or thinker.capabilities.tools)
     result = None
+    cap = budget + s.thinking.answer_tokens
+    specs: list[ToolSpec] = []
+    required = False
     if offer_tools:
-        cap = budget + s.thinking.answer_tokens
         if not thinker.capabilities.tools:
             # Only a tool call is kept from a grammar-forced reply, and a call is short; uncapped, a small model
             # can spend the whole thinking budget inside one JSON string (a thousand digits, a minute on a CPU).
             cap = min(cap, GRAMMAR_CALL_TOKENS)
+        # A local grammar gets the offered values the conversation mentions, and only the calls that look where it
+        # points when it names a file nobody has read (a model with native tools gets the specs as they are).
+        specs, required = (s.tool_specs, False) if thinker.capabilities.tools else grounded_tool_specs(ctx, messages)
+    if specs:
         result = await ctx.call(
-            "think", "think", thinker, messages, cap, min_tokens=min(need, cap), tools=s.tool_specs,
+            "think", "think", thinker, messages, cap, min_tokens=min(need, cap), tools=specs,
+            tool_choice="required" if required else "auto",
             temperature=0.0, seed=s.seed, thinking_budget=budget if native else None,
         )
-        if result is not None and not thinker.capabilities.tools and not usable_grammar_call(result, messages):
-            # A JSON grammar squeezes a direct answer into one string, and a small model reaches for a tool with
-            # numbers it made up: neither is thinking. Think with the strategy instead.
+        why = grammar_call_fault(ctx, result, messages) if result is not None and not thinker.capabilities.tools else ""
+        if why:
+            # A JSON grammar squeezes a direct answer into one string, and a small model reaches for a tool that
+            # does not exist, with arguments that fail its schema or that nobody mentioned, or for a call already
+            # made: none of that is thinking. Think with the strategy instead.
+            assert result is not None
             set_aside = result.text or "; ".join(f"{c.name}({c.arguments})" for c in result.tool_calls)
-            ctx.emit(Thinking(step=ctx.state.step_no, text=f"[grammar reply set aside: {set_aside}]"))
+            step.faults.append(f"the thinker's call {set_aside} was set aside: {why}")
+            ctx.emit(Thinking(step=ctx.state.step_no, text=f"[grammar reply set aside ({why}): {set_aside}]"))
             result = None
     if result is None:
         result = await strategy.think(ctx, messages, level, budget)
