@@ -216,7 +216,8 @@ class ScriptedModel:
         infos = [_token_info(tok, probs[min(i, len(probs) - 1)]) for i, tok in enumerate(answer_tokens)]
         if reply.tool_calls and not answer_tokens and not truncated:
             # A call written as a grammar-forced local model writes it: its tokens carry the reply's confidence.
-            infos = [_token_info(tok, probs[min(i, len(probs) - 1)]) for i, tok in enumerate(scripted_tokens(_call_text(reply.tool_calls)))]
+            call_tokens = scripted_tokens(_call_text(reply.tool_calls))[: max(budget, 1)]  # no more than the call may write
+            infos = [_token_info(tok, probs[min(i, len(probs) - 1)]) for i, tok in enumerate(call_tokens)]
         tool_call_tokens = 0 if truncated else len(reply.tool_calls) * 8
         output_n = min(len(answer_tokens) + tool_call_tokens, request.max_tokens - len(thinking_tokens)) + probe_out
         usage = Usage(
