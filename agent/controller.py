@@ -35,10 +35,6 @@ from thinkdial.result import RunResult, Step
 from thinkdial.settings import RunSettings
 from thinkdial.trace import Draft, Final, RunStarted, StepFinished, StepStarted
 
-STALL_STEPS = 3
-"""A run whose steps make only tool calls it already made, this many steps in a row, is stalled: it stops with
-its best answer (``stop_reason="max_steps"``), so even a run with no ceiling at all cannot loop forever."""
-
 
 class RunController:
     """Runs one task under ``settings`` within ``ledger``'s ceilings."""
@@ -81,10 +77,6 @@ class RunController:
                     final = await self._step(messages)
                     if final is not None:
                         output = final
-                        break
-                    if self._stalled():
-                        stop_reason = "max_steps"
-                        message = f"stopped: the model repeated tool calls it had already made, {STALL_STEPS} steps in a row"
                         break
                 if ctx.state.stalled and ctx.state.steps and ctx.state.steps[-1].action == "stop":
                     message = ctx.state.stalled
@@ -131,16 +123,6 @@ class RunController:
             output=output_value, stop_reason=stop_reason, usage=self._usage(), steps=ctx.state.steps,  # type: ignore[arg-type]
             message=message, messages=messages[1:] if s.system_prompt else messages,
         )
-
-    def _stalled(self) -> bool:
-        """Whether the last :data:`STALL_STEPS` steps each made only tool calls made before (answered from memory)."""
-        seen: set[tuple[str, str]] = set()
-        repeating = 0
-        for step in self.ctx.state.steps:
-            calls = {(str(c.get("name")), str(c.get("arguments"))) for c in step.tool_calls}
-            repeating = repeating + 1 if calls and calls <= seen else 0
-            seen |= calls
-        return repeating >= STALL_STEPS
 
     def _usage(self) -> Usage:
         """What the run spent, with ``seconds`` as its wall-clock time."""
