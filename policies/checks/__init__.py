@@ -11,6 +11,8 @@ difficulty estimate.
 
 from __future__ import annotations
 
+import functools
+
 from thinkdial.policies.checks.base import Check, Claim, ClaimCheck, run_checks
 
 __all__ = ["DEFAULT_CHECK_NAMES", "Check", "Claim", "ClaimCheck", "default_checks", "run_checks"]
@@ -18,8 +20,9 @@ __all__ = ["DEFAULT_CHECK_NAMES", "Check", "Claim", "ClaimCheck", "default_check
 DEFAULT_CHECK_NAMES = ("arithmetic", "comparison", "number_property", "spelling", "calendar", "sequence", "implied")
 
 
+@functools.cache
 def default_checks() -> tuple[Check, ...]:
-    """The default checks, in the order they run."""
+    """The default checks, in the order they run (built once: checks hold no state)."""
     from thinkdial.policies.checks.arithmetic import ArithmeticCheck
     from thinkdial.policies.checks.calendar import CalendarCheck
     from thinkdial.policies.checks.comparisons import ComparisonCheck

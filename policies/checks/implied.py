@@ -22,10 +22,10 @@ from __future__ import annotations
 import re
 
 from thinkdial.policies.checks.base import Claim
-from thinkdial.policies.reading.answers import offered_options, read_answer
+from thinkdial.policies.reading.answers import read_answer
 from thinkdial.policies.reading.question import Question
 
-__all__ = ["ImpliedClaimCheck", "implied_statements", "split_question", "statement_claims"]
+__all__ = ["ImpliedClaimCheck", "implied_statements", "statement_claims"]
 
 _NUM = r"-?\d+(?:\.\d+)?"
 _WORDED_ARITHMETIC = [  # (question, operator): "Add 9 and 6." -> "9 + 6 is <answer>"
@@ -43,8 +43,6 @@ _LETTER_AT_END = re.compile(
     r"(?P<end>start|begin|end)\s+with\b",
     re.IGNORECASE,
 )
-_WH_LEAD = re.compile(r"(?:^|\s)(?=(?:what|which|how|compute|calculate|evaluate|work\s+out)\b)", re.IGNORECASE)
-_VERB_LEAD = re.compile(r"(?:^|,\s*)(?=(?:is|are|was|were|does|do)\b)", re.IGNORECASE)
 _VALUE_OF = re.compile(r"^(?:what\s+is|what's|how\s+much\s+is|compute|calculate|evaluate|work\s+out)\s+(?P<x>.+)$", re.I)
 _BE_QUESTION = re.compile(r"^(?P<verb>is|are|was|were)\s+(?P<rest>.+)$", re.IGNORECASE)
 _DO_QUESTION = re.compile(
@@ -72,23 +70,6 @@ _NO = {"no", "false", "incorrect"}
 _COUNT = re.compile(r"^\d{1,3}$|^(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)$", re.I)
 
 
-def split_question(prompt: str) -> tuple[str, str]:
-    """The question a request asks, and the premises before it.
-
-    "Tomorrow is Sunday. What day is today? One word." -> ("What day is today", "Tomorrow is Sunday.");
-    "If today is Monday, what day will it be in 3 days?" -> ("what day will it be in 3 days", "If today is Monday,").
-    """
-    text = prompt.strip()
-    head = text.split("?", 1)[0] if "?" in text else re.split(r"(?<=[.!])\s+", text, maxsplit=1)[0].rstrip(".!")
-    sentences = re.split(r"(?<=[.!])\s+", head)
-    question, premises = sentences[-1], " ".join(sentences[:-1])
-    lead = _WH_LEAD.search(question) or _VERB_LEAD.search(question)
-    if lead is not None and lead.start() > 0:
-        premises = f"{premises} {question[: lead.start()]}".strip()
-        question = question[lead.end() :]
-    return question.strip(), premises
-
-
 def _yes_no(answer: str) -> bool | None:
     low = answer.strip().lower()
     return True if low in _YES else False if low in _NO else None
@@ -108,13 +89,14 @@ def _worded_arithmetic(question: str) -> str | None:
     return None
 
 
-def implied_statements(prompt: str, answer: str) -> list[tuple[str, bool, str]]:
-    """Statements the ``answer`` makes about the question in ``prompt``: (statement, should hold, premises).
+def implied_statements(prompt: str | Question, answer: str) -> list[tuple[str, bool, str]]:
+    """Statements the ``answer`` makes about the question ``prompt`` asks: (statement, should hold, premises).
 
     For a yes/no question several readings are returned, one per place the verb may go; the caller keeps
-    the first one it can check.
+    the first one it can check. The question is parsed once (:class:`Question`), however often it is asked.
     """
-    question, premises = split_question(prompt)
+    q = Question.of(prompt)
+    prompt, question, premises, options = q.text, q.asks, q.premises, q.options
     answer = answer.strip().rstrip(".")
     if not question or not answer or "=" in answer:  # "8*10 = 80" is a working, not an answer to restate
         return []
@@ -133,7 +115,7 @@ def implied_statements(prompt: str, answer: str) -> list[tuple[str, bool, str]]:
     elif m := _CALENDAR.match(question):
         rest = re.sub(r"\b(will|is|was)\s+it\b", r"\1", m["rest"], flags=re.IGNORECASE)
         out = [(f"{answer} {rest}", True)]
-    elif (options := offered_options(prompt)) and (word := _COMPARATIVE.search(question)):
+    elif options and (word := _COMPARATIVE.search(question)):
         chosen = [o for o in options if o.lower() == answer.lower()]
         if chosen:
             other = options[1] if chosen[0] == options[0] else options[0]
@@ -173,7 +155,7 @@ class ImpliedClaimCheck:
         if reading is None or not reading.text:
             return []
         out: list[Claim] = []
-        for statement, expected, premises in implied_statements(question.text, reading.text):
+        for statement, expected, premises in implied_statements(question, reading.text):
             found = statement_claims(statement, premises)
             if found:
                 holds = all(ok for ok, _ in found)

@@ -138,16 +138,6 @@ def model_calibration(model_name: str | None) -> dict[str, LogisticCalibration] 
     return models if "tokens" in models else None
 
 
-_DEFAULT_CHECKS: tuple[Check, ...] | None = None
-
-
-def _default_checks() -> tuple[Check, ...]:
-    global _DEFAULT_CHECKS
-    if _DEFAULT_CHECKS is None:
-        _DEFAULT_CHECKS = default_checks()
-    return _DEFAULT_CHECKS
-
-
 def draft_signals(
     draft: CompletionLike, finish_reason: str = "stop", prompt: str | None = None, checks: Sequence[Check] | None = None
 ) -> tuple[AnswerReading | None, dict[str, float]]:
@@ -160,7 +150,7 @@ def draft_signals(
     reading = read_answer(text, prompt)
     signals = compute_token_signals(draft)
     signals["cut_off"] = 1.0 if finish_reason == "length" else 0.0
-    claims = run_checks(_default_checks() if checks is None else checks, text, prompt)
+    claims = run_checks(default_checks() if checks is None else checks, text, prompt)
     signals["claim_false"] = 1.0 if claims.false else 0.0
     signals["claim_true"] = 1.0 if claims.all_true else 0.0
     if reading is None:

@@ -6,7 +6,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-__all__ = ["Question"]
+__all__ = ["Question", "split_question"]
 
 _OPERATION = re.compile(r"\d\s*(?:[-+*/\u00d7\u00f7^]|\bx\b)\s*\(?\s*\d")
 _WORDED = re.compile(
@@ -15,6 +15,8 @@ _WORDED = re.compile(
     re.IGNORECASE,
 )
 _NUMBERS = re.compile(r"\d+(?:\.\d+)?")
+_WH_LEAD = re.compile(r"(?:^|\s)(?=(?:what|which|how|compute|calculate|evaluate|work\s+out)\b)", re.IGNORECASE)
+_VERB_LEAD = re.compile(r"(?:^|,\s*)(?=(?:is|are|was|were|does|do)\b)", re.IGNORECASE)
 
 MAX_QUESTION_CHARS = 4000
 """Only the task's first characters are parsed: a question is short, and parsing stays linear and bounded."""
@@ -44,7 +46,6 @@ class Question:
     @functools.lru_cache(maxsize=256)
     def parse(task: str | None) -> Question:
         """The question ``task`` asks (an empty question for None or "")."""
-        from thinkdial.policies.checks.implied import split_question
         from thinkdial.policies.reading.answers import is_yes_no_question, offered_options
 
         text = task or ""
@@ -59,3 +60,20 @@ class Question:
     def of(cls, task: str | Question | None) -> Question:
         """``task`` as a :class:`Question` (parsed when it is text)."""
         return task if isinstance(task, Question) else cls.parse(task)
+
+
+def split_question(prompt: str) -> tuple[str, str]:
+    """The question a request asks, and the premises before it.
+
+    "Tomorrow is Sunday. What day is today? One word." -> ("What day is today", "Tomorrow is Sunday.");
+    "If today is Monday, what day will it be in 3 days?" -> ("what day will it be in 3 days", "If today is Monday,").
+    """
+    text = prompt.strip()
+    head = text.split("?", 1)[0] if "?" in text else re.split(r"(?<=[.!])\s+", text, maxsplit=1)[0].rstrip(".!")
+    sentences = re.split(r"(?<=[.!])\s+", head)
+    question, premises = sentences[-1], " ".join(sentences[:-1])
+    lead = _WH_LEAD.search(question) or _VERB_LEAD.search(question)
+    if lead is not None and lead.start() > 0:
+        premises = f"{premises} {question[: lead.start()]}".strip()
+        question = question[lead.end() :]
+    return question.strip(), premises
